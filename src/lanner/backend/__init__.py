@@ -1,0 +1,1 @@
+"""Lanner's SQL backend: every table, query and database driver detail lives here."""

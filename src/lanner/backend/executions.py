@@ -1,0 +1,144 @@
+"""Stored executions and task runs.
+
+Saving writes only what changed: the execution row when its own fields changed (its version is
+bumped every time, so that an executor's cached copy can be checked cheaply), inserts for new
+task runs and updates for changed ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanner.backend.codec import (
+    execution_from_row,
+    execution_row,
+    task_run_data,
+    task_run_from_row,
+    task_run_row,
+)
+from lanner.backend.schema import executions, task_runs
+from lanner.executions.model import Execution
+from lanner.states import State
+
+
+class ExecutionRepository:
+    def __init__(self, skip_locked: bool) -> None:
+        self.skip_locked = skip_locked
+
+    async def insert(self, connection: AsyncConnection, execution: Execution) -> None:
+        await connection.execute(sa.insert(executions).values(**execution_row(execution)))
+        await self._write_task_runs(connection, execution)
+        execution.clear_changes()
+
+    async def lock(self, connection: AsyncConnection, execution_id: str, wait: bool) -> int | None:
+        """Lock an execution's row and return its version; None when another process holds it."""
+        query = sa.select(executions.c.version).where(executions.c.id == execution_id)
+        if self.skip_locked:
+            query = query.with_for_update(skip_locked=not wait)
+        return (await connection.execute(query)).scalar_one_or_none()
+
+    async def load(self, connection: AsyncConnection, execution_id: str) -> Execution | None:
+        row = (
+            await connection.execute(sa.select(executions).where(executions.c.id == execution_id))
+        ).first()
+        if row is None:
+            return None
+        execution = execution_from_row(row)
+        rows = await connection.execute(
+            sa.select(task_runs)
+            .where(task_runs.c.execution_id == execution_id)
+            .order_by(task_runs.c.seq)
+        )
+        execution.load_task_runs([task_run_from_row(task_row) for task_row in rows])
+        return execution
+
+    async def save(self, connection: AsyncConnection, execution: Execution) -> None:
+        """Write what changed since the last save and bump the version."""
+        execution.version += 1
+        row = execution_row(execution)
+        if execution.changed:
+            await connection.execute(
+                sa.update(executions).where(executions.c.id == execution.id).values(**row)
+            )
+        else:
+            await connection.execute(
+                sa.update(executions)
+                .where(executions.c.id == execution.id)
+                .values(version=execution.version)
+            )
+        await self._write_task_runs(connection, execution)
+        execution.clear_changes()
+
+    async def _write_task_runs(self, connection: AsyncConnection, execution: Execution) -> None:
+        new_rows = [task_run_row(execution.task_runs[run_id]) for run_id in execution.new_task_runs]
+        if new_rows:
+            await connection.execute(sa.insert(task_runs), new_rows)
+        changed = [execution.task_runs[run_id] for run_id in execution.changed_task_runs]
+        if changed:
+            await connection.execute(
+                sa.update(task_runs)
+                .where(task_runs.c.id == sa.bindparam("run_id"))
+                .values(
+                    state=sa.bindparam("new_state"),
+                    data=sa.bindparam("new_data", type_=task_runs.c.data.type),
+                ),
+                [
+                    {"run_id": run.id, "new_state": run.state.value, "new_data": task_run_data(run)}
+                    for run in changed
+                ],
+            )
+
+    async def get(self, connection: AsyncConnection, execution_id: str) -> Execution | None:
+        return await self.load(connection, execution_id)
+
+    async def state(self, connection: AsyncConnection, execution_id: str) -> State | None:
+        value = (
+            await connection.execute(
+                sa.select(executions.c.state).where(executions.c.id == execution_id)
+            )
+        ).scalar_one_or_none()
+        return State(value) if value else None
+
+    async def search(
+        self,
+        connection: AsyncConnection,
+        *,
+        namespace: str | None = None,
+        flow_id: str | None = None,
+        states: list[State] | None = None,
+        start_after: datetime | None = None,
+        start_before: datetime | None = None,
+        page: int = 1,
+        size: int = 25,
+    ) -> tuple[list[Execution], int]:
+        condition: Any = sa.true()
+        if namespace:
+            condition &= sa.or_(
+                executions.c.namespace == namespace,
+                executions.c.namespace.like(namespace.replace("%", "\\%") + ".%", escape="\\"),
+            )
+        if flow_id:
+            condition &= executions.c.flow_id == flow_id
+        if states:
+            condition &= executions.c.state.in_([state.value for state in states])
+        if start_after:
+            condition &= executions.c.created >= start_after
+        if start_before:
+            condition &= executions.c.created <= start_before
+        total = (
+            await connection.execute(
+                sa.select(sa.func.count()).select_from(executions).where(condition)
+            )
+        ).scalar_one()
+        rows = await connection.execute(
+            sa.select(executions)
+            .where(condition)
+            .order_by(executions.c.created.desc(), executions.c.id)
+            .limit(size)
+            .offset((page - 1) * size)
+        )
+        return [execution_from_row(row) for row in rows], int(total)

@@ -1,0 +1,128 @@
+"""`lanner execution list | show | logs | follow | kill`, through a running instance's API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from lanner.cli.client import ApiClient, server_option
+from lanner.cli.display import dump_json
+from lanner.cli.errors import handle_errors
+
+TERMINAL = {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "SKIPPED", "RETRIED"}
+
+
+@click.group("execution")
+def execution_group() -> None:
+    """List and inspect executions of a running instance."""
+
+
+@execution_group.command("list")
+@click.option("--namespace", help="Only executions of this namespace and its children.")
+@click.option("--flow-id", help="Only executions of this flow.")
+@click.option("--state", "states", multiple=True, help="Only executions in this state.")
+@click.option("--size", default=25, show_default=True, help="How many executions to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+@server_option
+@handle_errors()
+def list_executions(
+    namespace: str | None,
+    flow_id: str | None,
+    states: tuple[str, ...],
+    size: int,
+    as_json: bool,
+    server: str,
+) -> None:
+    """List executions, newest first."""
+    params: dict[str, Any] = {"size": size}
+    if namespace:
+        params["namespace"] = namespace
+    if flow_id:
+        params["flowId"] = flow_id
+    if states:
+        params["state"] = list(states)
+    with ApiClient(server) as client:
+        result = client.request("GET", "/executions/search", params=params)
+    if as_json:
+        click.echo(dump_json(result))
+        return
+    table = Table()
+    for column in ("id", "flow", "state", "start", "duration"):
+        table.add_column(column)
+    for item in result.get("results", []):
+        state = item["state"]
+        table.add_row(
+            item["id"],
+            f"{item['namespace']}.{item['flowId']}",
+            state["current"],
+            state.get("startDate") or "",
+            state.get("duration") or "",
+        )
+    Console().print(table)
+    click.echo(f"{result.get('total', 0)} execution(s)")
+
+
+@execution_group.command("show")
+@click.argument("execution_id")
+@server_option
+@handle_errors()
+def show(execution_id: str, server: str) -> None:
+    """Print one execution as JSON."""
+    with ApiClient(server) as client:
+        click.echo(dump_json(client.request("GET", f"/executions/{execution_id}")))
+
+
+@execution_group.command("logs")
+@click.argument("execution_id")
+@click.option("--level", default=None, help="Lowest level shown (TRACE, DEBUG, INFO, WARN, ERROR).")
+@server_option
+@handle_errors()
+def logs(execution_id: str, level: str | None, server: str) -> None:
+    """Print the logs of an execution."""
+    params = {"minLevel": level} if level else {}
+    with ApiClient(server) as client:
+        for entry in client.request("GET", f"/logs/{execution_id}", params=params):
+            click.echo(_log_text(entry))
+
+
+@execution_group.command("follow")
+@click.argument("execution_id")
+@server_option
+@handle_errors()
+def follow(execution_id: str, server: str) -> None:
+    """Print state changes of an execution as they happen, until it ends."""
+    with ApiClient(server) as client:
+        last = None
+        for _, data in client.stream(f"/executions/{execution_id}/follow"):
+            execution = json.loads(data)
+            state = execution["state"]["current"]
+            runs = {run["id"]: run["state"]["current"] for run in execution.get("taskRunList", [])}
+            if (state, runs) != last:
+                done = sum(1 for value in runs.values() if value in TERMINAL)
+                click.echo(f"{state}: {done}/{len(runs)} task run(s) ended")
+                last = (state, runs)
+            if state in TERMINAL:
+                break
+    sys.exit(0 if last and last[0] in ("SUCCESS", "WARNING") else 1)
+
+
+@execution_group.command("kill")
+@click.argument("execution_id")
+@server_option
+@handle_errors()
+def kill(execution_id: str, server: str) -> None:
+    """Kill a running execution."""
+    with ApiClient(server) as client:
+        client.request("DELETE", f"/executions/{execution_id}/kill")
+    click.echo(f"Kill requested for execution {execution_id}")
+
+
+def _log_text(entry: dict[str, Any]) -> str:
+    return (
+        f"{entry['timestamp']} {entry['level']:<5} {entry.get('taskId') or '-'} {entry['message']}"
+    )

@@ -1,0 +1,42 @@
+"""Entry point of the `lanner` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from lanner import __version__
+from lanner.cli.execution import execution_group
+from lanner.cli.flow import flow_group
+from lanner.cli.server import server_group
+from lanner.cli.system import sys_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lanner")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="WARNING",
+    show_default=True,
+    help="Level of Lanner's own log messages on standard error.",
+)
+def cli(log_level: str) -> None:
+    """Lanner runs Kestra-style YAML flows."""
+    logging.basicConfig(
+        level=log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+cli.add_command(flow_group)
+cli.add_command(execution_group)
+cli.add_command(server_group)
+cli.add_command(sys_group)
+
+
+def main() -> None:
+    cli(prog_name="lanner")

@@ -1,0 +1,220 @@
+"""`lanner server local | standalone | executor | worker | webserver`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+import click
+
+from lanner.cli.errors import handle_errors
+from lanner.errors import InvalidFlow
+from lanner.flows.parser import parse_paths
+from lanner.instance import Instance
+from lanner.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def _common(function):  # type: ignore[no-untyped-def]
+    options = [
+        click.option(
+            "--database",
+            metavar="URL",
+            help="Database URL (default: SQLite under the data directory).",
+        ),
+        click.option(
+            "--storage",
+            metavar="URL",
+            help="Internal storage URL (default: files under the data directory).",
+        ),
+        click.option(
+            "--data-dir",
+            type=click.Path(path_type=Path),
+            help="Data directory (default: ./.lanner).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _settings(
+    database: str | None, storage: str | None, data_dir: Path | None, **overrides: object
+) -> Settings:
+    return load_settings(database_url=database, storage_url=storage, data_dir=data_dir, **overrides)
+
+
+@click.group("server")
+def server_group() -> None:
+    """Run Lanner's components."""
+
+
+@server_group.command("local")
+@_common
+@click.option("--host", help="Address the web server listens on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port the web server listens on (default 8080).")
+@click.option(
+    "--flows",
+    "flows_dir",
+    type=click.Path(path_type=Path, exists=True),
+    help="Deploy the flows of this folder at start-up.",
+)
+@handle_errors()
+def local(
+    database: str | None,
+    storage: str | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    flows_dir: Path | None,
+) -> None:
+    """Run every component in one process, on SQLite by default."""
+    settings = _settings(database, storage, data_dir, host=host, port=port)
+    asyncio.run(_serve(settings, executor=True, worker=True, web=True, flows_dir=flows_dir))
+
+
+@server_group.command("standalone")
+@_common
+@click.option("--host", help="Address the web server listens on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port the web server listens on (default 8080).")
+@click.option(
+    "--flows",
+    "flows_dir",
+    type=click.Path(path_type=Path, exists=True),
+    help="Deploy the flows of this folder at start-up.",
+)
+@click.option("--worker-threads", type=int, help="Task runs the worker runs at once.")
+@handle_errors()
+def standalone(
+    database: str | None,
+    storage: str | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    flows_dir: Path | None,
+    worker_threads: int | None,
+) -> None:
+    """Run every component in one process, on any database."""
+    overrides: dict[str, object] = {"host": host, "port": port}
+    settings = _settings(database, storage, data_dir, **overrides)
+    if worker_threads:
+        settings.worker.threads = worker_threads
+    asyncio.run(_serve(settings, executor=True, worker=True, web=True, flows_dir=flows_dir))
+
+
+@server_group.command("executor")
+@_common
+@handle_errors()
+def executor(database: str | None, storage: str | None, data_dir: Path | None) -> None:
+    """Run an executor."""
+    asyncio.run(_serve(_settings(database, storage, data_dir), executor=True))
+
+
+@server_group.command("worker")
+@_common
+@click.option("--threads", type=int, help="Task runs this worker runs at once.")
+@click.option("--group", help="Worker group: only tasks with this workerGroup.key run here.")
+@handle_errors()
+def worker(
+    database: str | None,
+    storage: str | None,
+    data_dir: Path | None,
+    threads: int | None,
+    group: str | None,
+) -> None:
+    """Run a worker."""
+    settings = _settings(database, storage, data_dir)
+    if threads:
+        settings.worker.threads = threads
+    if group:
+        settings.worker.group = group
+    asyncio.run(_serve(settings, worker=True))
+
+
+@server_group.command("webserver")
+@_common
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8080).")
+@handle_errors()
+def webserver(
+    database: str | None,
+    storage: str | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+) -> None:
+    """Run the REST API."""
+    asyncio.run(_serve(_settings(database, storage, data_dir, host=host, port=port), web=True))
+
+
+async def _serve(
+    settings: Settings,
+    *,
+    executor: bool = False,
+    worker: bool = False,
+    web: bool = False,
+    flows_dir: Path | None = None,
+) -> None:
+    instance = Instance(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, instance.stopping.set)
+    try:
+        await instance.start(executor=executor, worker=worker)
+        if flows_dir is not None:
+            await _deploy_folder(instance, flows_dir)
+        if web:
+            await _run_web(instance, settings)
+        else:
+            await instance.stopping.wait()
+    finally:
+        await instance.stop()
+
+
+async def _deploy_folder(instance: Instance, folder: Path) -> None:
+    for document in parse_paths([folder]):
+        if not document.valid or document.flow is None:
+            click.echo(
+                str(
+                    InvalidFlow(
+                        problems=document.problems, source=document.source, flow_id=document.flow_id
+                    )
+                ),
+                err=True,
+            )
+            continue
+        result = await instance.flows.deploy(
+            document.flow, document.document_source or document.text
+        )
+        logger.info("Deployed %s.%s revision %d", result.namespace, result.id, result.revision)
+
+
+async def _run_web(instance: Instance, settings: Settings) -> None:
+    import uvicorn
+
+    from lanner.api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(instance),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    # Uvicorn's own signal handlers would fight ours: stopping the instance stops the server.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    click.echo(
+        f"Lanner is running on http://{settings.host}:{settings.port} "
+        f"(database {instance.backend.db.redacted_url()})"
+    )
+    serving = asyncio.create_task(server.serve())
+    stopping = asyncio.create_task(instance.stopping.wait())
+    await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await serving

@@ -1,0 +1,120 @@
+"""Lanner's exceptions: one root, with subclasses named for what went wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LannerError(Exception):
+    """Lanner failed; the message says on which value and what to do next."""
+
+
+class ConfigurationError(LannerError):
+    """A setting is invalid; fix it in the configuration file or the LANNER_* environment."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a flow, placed as precisely as the YAML allows."""
+
+    message: str
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+
+    def location(self, source: str = "") -> str:
+        """Format `source:line:column` with whatever parts are known."""
+        parts = [source] if source else []
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def format(self, source: str = "") -> str:
+        where = self.location(source)
+        text = f"{where}: " if where else ""
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class InvalidFlow(LannerError):
+    """A flow has problems; fix each one at the line and column shown."""
+
+    problems: list[Problem] = field(default_factory=list)
+    source: str = ""
+    flow_id: str | None = None
+
+    def __str__(self) -> str:
+        subject = f"flow {self.flow_id!r}" if self.flow_id else "the flow"
+        lines = [f"{subject} is invalid ({len(self.problems)} problem(s)):"]
+        lines += [f"  {problem.format(self.source)}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+class FlowNotFound(LannerError):
+    """No flow has that namespace and id; deploy it first or check the spelling."""
+
+    def __init__(self, namespace: str, flow_id: str, revision: int | None = None) -> None:
+        self.namespace = namespace
+        self.flow_id = flow_id
+        self.revision = revision
+        what = f"{namespace}.{flow_id}"
+        if revision is not None:
+            what += f" revision {revision}"
+        super().__init__(f"flow {what} not found; deploy it first or check its namespace and id")
+
+
+class ExecutionNotFound(LannerError):
+    """No execution has that id."""
+
+    def __init__(self, execution_id: str) -> None:
+        self.execution_id = execution_id
+        super().__init__(f"execution {execution_id!r} not found")
+
+
+@dataclass
+class InvalidInputs(LannerError):
+    """Execution inputs do not match the flow's input definitions; no execution was created."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = ["invalid inputs, no execution was created:"]
+        lines += [f"  {problem.format()}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+class ExpressionError(LannerError):
+    """An expression could not be rendered; the message names the expression and the cause."""
+
+
+class TaskFailure(LannerError):
+    """A task run failed on purpose or because of its inputs; the message is shown to the user."""
+
+
+class StorageError(LannerError):
+    """Internal storage could not read or write a file."""
+
+
+class FileNotFoundInStorage(StorageError):
+    """No file is stored at that URI or path."""
+
+
+class BackendError(LannerError):
+    """The database failed; the original driver error is kept as the cause."""

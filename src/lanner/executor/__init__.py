@@ -1,0 +1,1 @@
+"""The executor: a pure state machine and the service loop that feeds it executor messages."""

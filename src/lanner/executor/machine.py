@@ -1,0 +1,657 @@
+"""The executor's state machine: executor messages in, a changed execution and effects out.
+
+It does no I/O and reads no clock: the caller passes `now` and a random generator. Everything
+an execution does follows from here: which task runs come next, when a flowable ends and with
+which state, retries, kills, `errors` and `finally` branches, flow outputs.
+
+Work is done through one first-in-first-out queue: a task run that ends queues "tell its
+parent", and a flowable that may be finished queues "advance it". A child that ends at once
+(a `runIf` that is false) is therefore handled before its parent checks whether anything is
+still active, and the order in which results arrive never matters: a parent ends exactly when
+its last active child has ended and it has nothing left to create.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lanner.errors import LannerError
+from lanner.executions.model import Attempt, Execution, StateHistory, TaskRun
+from lanner.executor.context import InstanceContext, task_run_context
+from lanner.executor.flowable import MAIN, ChildSpec, FlowableContext, Step
+from lanner.executor.messages import (
+    ExecutorMessage,
+    InvalidMessage,
+    MessageKind,
+    TimerPurpose,
+    require,
+    require_enum,
+)
+from lanner.executor.outputs import render_flow_outputs
+from lanner.expressions import is_truthy, render, render_typed
+from lanner.flows.executable import ExecutableFlow
+from lanner.ids import new_id
+from lanner.states import State, combine
+from lanner.tasks.base import FlowableTask, RunnableTask, Task
+from lanner.tasks.retry import RetryBehavior, _Retry
+from lanner.timestamps import parse_timestamp
+
+logger = logging.getLogger(__name__)
+
+# Branches that run after the main branch of a flowable (or of the flow itself).
+AFTER_BRANCHES = ("errors", "finally", "afterExecution")
+
+
+@dataclass
+class NewJob:
+    """A worker job to create for one attempt of a runnable task run."""
+
+    task_run_id: str
+    task_id: str
+    attempt: int
+    task: dict[str, Any]
+    context: dict[str, Any]
+    worker_group: str | None
+
+
+@dataclass
+class NewMessage:
+    kind: MessageKind
+    payload: dict[str, Any]
+    deliver_at: datetime | None = None
+
+
+@dataclass
+class LogLine:
+    level: str
+    message: str
+    timestamp: datetime
+    task_run_id: str | None = None
+    task_id: str | None = None
+    attempt: int | None = None
+
+
+@dataclass
+class Effects:
+    """What applying messages produced, besides the changes to the execution itself."""
+
+    jobs: list[NewJob] = field(default_factory=list)
+    messages: list[NewMessage] = field(default_factory=list)
+    kill_task_runs: list[str] = field(default_factory=list)
+    logs: list[LogLine] = field(default_factory=list)
+    ended: bool = False
+
+
+class StateMachine:
+    """Applies executor messages to one execution of one flow revision."""
+
+    def __init__(
+        self,
+        flow: ExecutableFlow,
+        execution: Execution,
+        now: datetime,
+        instance: InstanceContext | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.flow = flow
+        self.index = flow.index
+        self.execution = execution
+        self.now = now
+        self.instance = instance or InstanceContext()
+        self.rng = rng or random.Random()
+        self.effects = Effects()
+        self._work: deque[Callable[[], None]] = deque()
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def apply(self, message: ExecutorMessage) -> None:
+        """Apply one message; raise InvalidMessage when its payload cannot be read."""
+        handler = {
+            MessageKind.EXECUTION_CREATED: self._on_created,
+            MessageKind.TASK_RUN_STARTED: self._on_started,
+            MessageKind.TASK_RUN_RESULT: self._on_result,
+            MessageKind.KILL: self._on_kill,
+            MessageKind.TIMER: self._on_timer,
+        }.get(message.kind)
+        if handler is None:
+            raise InvalidMessage(f"unsupported message kind {message.kind!r}")
+        handler(message.payload)
+        self._drain()
+
+    def recover(self) -> None:
+        """Finish parents whose children all ended, e.g. after a crash between two steps."""
+        if self.execution.state.is_terminal and self._after_execution_done():
+            return
+        for task_run in list(self.execution.task_runs.values()):
+            if not task_run.state.is_terminal and self._is_flowable(task_run):
+                self._queue_advance(task_run)
+        if self.execution.state in (State.RUNNING, State.KILLING):
+            self._queue_advance(None)
+        self._drain()
+
+    # --- message handlers -----------------------------------------------------------------
+
+    def _on_created(self, payload: dict[str, Any]) -> None:
+        execution = self.execution
+        if execution.state not in (State.CREATED, State.QUEUED):
+            return
+        execution.set_state(State.RUNNING, self.now)
+        self._start_branch(None, "tasks")
+        self._queue_advance(None)
+
+    def _on_started(self, payload: dict[str, Any]) -> None:
+        task_run = self._task_run(payload)
+        attempt_number = require(payload, "attempt", int)
+        if task_run is None or task_run.attempt_number != attempt_number:
+            return
+        if task_run.state not in (State.CREATED, State.RETRYING):
+            return
+        if task_run.attempts[-1].state is not State.CREATED:
+            return
+        date = _date(payload, "date", self.now)
+        attempt = task_run.attempts[-1]
+        attempt.worker_id = payload.get("workerId")
+        attempt.set_state(State.RUNNING, date)
+        self.execution.set_task_run_state(task_run, State.RUNNING, date)
+
+    def _on_result(self, payload: dict[str, Any]) -> None:
+        task_run = self._task_run(payload)
+        attempt_number = require(payload, "attempt", int)
+        state = require_enum(payload, "state", State)
+        if task_run is None or task_run.state.is_terminal:
+            return
+        if task_run.attempt_number != attempt_number:
+            # A result fenced out: the job was handed to another attempt meanwhile.
+            return
+        end_date = _date(payload, "endDate", self.now)
+        attempt = task_run.attempts[-1]
+        if attempt.state.is_terminal:
+            return  # this attempt's result was applied already
+        if attempt.state is not State.RUNNING:
+            start_date = _date(payload, "startDate", end_date)
+            attempt.set_state(State.RUNNING, start_date)
+            self.execution.set_task_run_state(task_run, State.RUNNING, start_date)
+        attempt.set_state(state, end_date)
+        attempt.metrics = list(payload.get("metrics") or [])
+        outputs = payload.get("outputs")
+        if outputs is not None:
+            task_run.outputs = outputs
+        self.execution.touch(task_run)
+
+        if state is State.FAILED and self._schedule_retry(task_run, end_date):
+            return
+        if state is State.SUCCESS and attempt_number > 1 and self._warn_on_retry(task_run):
+            state = State.WARNING
+        self._end(task_run, state)
+
+    def _on_kill(self, payload: dict[str, Any]) -> None:
+        execution = self.execution
+        if execution.state.is_terminal:
+            return
+        if execution.state in (State.CREATED, State.QUEUED):
+            execution.set_state(State.KILLED, self.now)
+            self.effects.ended = True
+            self._start_after_execution()
+            return
+        execution.set_state(State.KILLING, self.now)
+        for task_run in list(execution.task_runs.values()):
+            if not task_run.state.is_terminal:
+                self._kill(task_run)
+        self._queue_advance(None)
+
+    def _on_timer(self, payload: dict[str, Any]) -> None:
+        task_run = self._task_run(payload)
+        purpose = require_enum(payload, "purpose", TimerPurpose)
+        if task_run is None or task_run.state.is_terminal:
+            return
+        if purpose is TimerPurpose.RETRY:
+            if task_run.state is State.RETRYING and self._running():
+                self._enqueue_job(task_run, self.flow.task(task_run.task_id))
+        elif purpose is TimerPurpose.FLOWABLE:
+            if task_run.internal.get("wakeAt") != payload.get("wakeAt"):
+                return  # superseded by a later timer
+            task_run.internal.pop("wakeAt", None)
+            task = self.flow.task(task_run.task_id)
+            if isinstance(task, FlowableTask) and self._running():
+                self._apply_step(task_run, self._call(task_run, task, task.on_timer))
+            self._queue_advance(task_run)
+        elif purpose is TimerPurpose.TIMEOUT:
+            self._time_out(task_run)
+
+    # --- creating task runs ---------------------------------------------------------------
+
+    def _start_branch(self, parent: TaskRun | None, branch: str, value: str | None = None) -> bool:
+        """Create the first task of a branch; return False when the branch is empty."""
+        parent_id = parent.task_id if parent else None
+        tasks = self.index.branch(parent_id, branch)
+        if not tasks:
+            return False
+        self._create(parent, ChildSpec(tasks[0], value))
+        return True
+
+    def _create(self, parent: TaskRun | None, spec: ChildSpec) -> TaskRun:
+        execution = self.execution
+        task_run = execution.add_task_run(
+            TaskRun(
+                id=new_id(),
+                execution_id=execution.id,
+                task_id=spec.task.id,
+                parent_id=parent.id if parent else None,
+                value=spec.value,
+                iteration=spec.iteration,
+                state=State.CREATED,
+                histories=[StateHistory(State.CREATED, self.now)],
+                seq=0,
+            )
+        )
+        task = spec.task
+        try:
+            runs = self._run_if(task_run, task)
+        except LannerError as error:
+            self._fail(task_run, f"runIf of task {task.id!r} could not be evaluated: {error}")
+            return task_run
+        if not runs:
+            self._end(task_run, State.SKIPPED, apply_allowances=False)
+        elif isinstance(task, RunnableTask):
+            self._enqueue_job(task_run, task)
+        elif isinstance(task, FlowableTask):
+            self._start_flowable(task_run, task)
+        else:
+            self._fail(task_run, f"task type {task.type!r} cannot run in this version of Lanner")
+        return task_run
+
+    def _run_if(self, task_run: TaskRun, task: Task) -> bool:
+        condition = task.run_if
+        if condition is True or (isinstance(condition, str) and condition.strip() == "true"):
+            return True
+        if isinstance(condition, bool):
+            return condition
+        context = task_run_context(self.flow, self.execution, task_run, self.instance)
+        return is_truthy(render_typed(condition, context))
+
+    def _enqueue_job(self, task_run: TaskRun, task: Task) -> None:
+        attempt = Attempt(State.CREATED, [StateHistory(State.CREATED, self.now)])
+        task_run.attempts.append(attempt)
+        self.execution.touch(task_run)
+        context = task_run_context(self.flow, self.execution, task_run, self.instance)
+        self.effects.jobs.append(
+            NewJob(
+                task_run_id=task_run.id,
+                task_id=task_run.task_id,
+                attempt=task_run.attempt_number,
+                task=self.flow.task_dump(task.id),
+                context=context,
+                worker_group=task.worker_group.key if task.worker_group else None,
+            )
+        )
+
+    def _start_flowable(self, task_run: TaskRun, task: FlowableTask) -> None:
+        self.execution.set_task_run_state(task_run, State.RUNNING, self.now)
+        timeout = task.static_timeout()
+        if timeout is not None:
+            self._timer(task_run, TimerPurpose.TIMEOUT, self.now + timeout)
+        self._apply_step(task_run, self._call(task_run, task, task.start))
+        self._queue_advance(task_run)
+
+    def _call(self, task_run: TaskRun, task: FlowableTask, method: Any) -> Step:
+        """Call a flowable's decision method; an expression error fails the task run."""
+        context = self._flowable_context(task_run, task)
+        try:
+            step: Step = method(context)
+        except LannerError as error:
+            return Step(error=str(error))
+        return step
+
+    def _flowable_context(
+        self, task_run: TaskRun, task: Task, ended_child: TaskRun | None = None
+    ) -> FlowableContext:
+        def render_text(text: str) -> str:
+            return render(text, self._context(task_run))
+
+        def render_value(value: Any) -> Any:
+            return render_typed(value, self._context(task_run))
+
+        return FlowableContext(
+            task=task,
+            task_run=task_run,
+            children=self.execution.children(task_run.id),
+            index=self.index,
+            now=self.now,
+            render_typed=render_value,
+            render=render_text,
+            ended_child=ended_child,
+        )
+
+    def _context(self, task_run: TaskRun) -> dict[str, Any]:
+        return task_run_context(self.flow, self.execution, task_run, self.instance)
+
+    def _apply_step(self, task_run: TaskRun, step: Step) -> None:
+        if step.outputs is not None:
+            task_run.outputs = {**(task_run.outputs or {}), **step.outputs}
+            self.execution.touch(task_run)
+        if step.error is not None:
+            self._log_error(task_run, step.error)
+            task_run.internal["failed"] = True
+            self.execution.touch(task_run)
+            return
+        if step.wait:
+            task_run.internal["waiting"] = True
+        else:
+            task_run.internal.pop("waiting", None)
+        if step.wake_at is not None:
+            self._timer(task_run, TimerPurpose.FLOWABLE, step.wake_at)
+        self.execution.touch(task_run)
+        for spec in step.create:
+            self._create(task_run, spec)
+
+    def _timer(self, task_run: TaskRun, purpose: TimerPurpose, when: datetime) -> None:
+        payload = {"taskRunId": task_run.id, "purpose": purpose.value}
+        if purpose is TimerPurpose.FLOWABLE:
+            # Only the latest flowable timer counts; an earlier one that fires is ignored.
+            payload["wakeAt"] = when.isoformat()
+            task_run.internal["wakeAt"] = payload["wakeAt"]
+            self.execution.touch(task_run)
+        self.effects.messages.append(NewMessage(MessageKind.TIMER, payload, deliver_at=when))
+
+    # --- ending task runs -----------------------------------------------------------------
+
+    def _end(self, task_run: TaskRun, state: State, apply_allowances: bool = True) -> None:
+        """End a task run and queue its parent for a decision."""
+        if apply_allowances:
+            task = self.flow.task(task_run.task_id)
+            if task.allow_failure and state is State.FAILED:
+                state = State.WARNING
+            if task.allow_warning and state is State.WARNING:
+                state = State.SUCCESS
+        self.execution.set_task_run_state(task_run, state, self.now)
+        parent = self.execution.parent_of(task_run)
+        self._work.append(lambda: self._child_ended(parent, task_run))
+
+    def _queue_advance(self, parent: TaskRun | None) -> None:
+        self._work.append(lambda: self._advance(parent))
+
+    def _fail(self, task_run: TaskRun, message: str) -> None:
+        self._log_error(task_run, message)
+        self._end(task_run, State.FAILED)
+
+    def _drain(self) -> None:
+        while self._work:
+            self._work.popleft()()
+
+    def _child_ended(self, parent: TaskRun | None, child: TaskRun) -> None:
+        if parent is not None and parent.state.is_terminal:
+            return
+        ended = parent is None and self.execution.state.is_terminal
+        if ended and self._phase(None) != "afterExecution":
+            return
+        phase = self._phase(parent)
+        child_phase = self._phase_of_branch(self.index.positions[child.task_id].branch)
+        if child_phase == phase and self._may_continue(parent):
+            if child.state.is_failed:
+                self._mark_failed(parent)
+            elif phase == MAIN and not self._failed(parent):
+                if parent is None:
+                    self._create_next_in_branch(parent, child)
+                else:
+                    task = self.flow.task(parent.task_id)
+                    assert isinstance(task, FlowableTask)
+                    context = self._flowable_context(parent, task, ended_child=child)
+                    try:
+                        step = task.on_child_end(context)
+                    except LannerError as error:
+                        step = Step(error=str(error))
+                    self._apply_step(parent, step)
+            elif phase != MAIN:
+                self._create_next_in_branch(parent, child)
+        self._queue_advance(parent)
+
+    def _create_next_in_branch(self, parent: TaskRun | None, child: TaskRun) -> None:
+        following = self.index.next_in_branch(child.task_id)
+        if following is not None:
+            self._create(parent, ChildSpec(following, child.value, child.iteration))
+
+    def _advance(self, parent: TaskRun | None) -> None:
+        """Move a flowable (or the flow) to its next branch, or end it, once nothing is active."""
+        if parent is not None and parent.state.is_terminal:
+            return
+        if parent is None and self.execution.state.is_terminal:
+            if self._phase(None) == "afterExecution" and not self.execution.children(None).active:
+                self.execution.internal["afterExecutionDone"] = True
+                self.execution.changed = True
+            return
+        children = self.execution.children(parent.id if parent else None)
+        if children.active or (parent is not None and parent.internal.get("waiting")):
+            return
+        if parent is None and self.execution.state not in (State.RUNNING, State.KILLING):
+            return
+
+        phase = self._phase(parent)
+        if self._may_continue(parent):
+            if phase == MAIN and self._failed(parent) and self._enter(parent, "errors"):
+                return
+            if phase in (MAIN, "errors") and self._enter(parent, "finally"):
+                return
+        self._complete(parent)
+
+    def _enter(self, parent: TaskRun | None, branch: str) -> bool:
+        if not self._start_branch(parent, branch):
+            return False
+        self._set_phase(parent, branch)
+        return True
+
+    def _complete(self, parent: TaskRun | None) -> None:
+        states = [
+            child.state
+            for child in self.execution.child_runs(parent.id if parent else None)
+            if self._phase_of_branch(self.index.positions[child.task_id].branch) != "afterExecution"
+        ]
+        state = combine(states)
+        if self._failed(parent) and state not in (State.KILLED, State.FAILED):
+            state = State.FAILED
+        if self.execution.state is State.KILLING:
+            state = State.KILLED
+        if parent is not None:
+            if parent.internal.pop("timedOut", False):
+                state = State.FAILED
+            self._end(parent, state)
+            return
+        self._end_execution(state)
+
+    def _end_execution(self, state: State) -> None:
+        execution = self.execution
+        if state in (State.SUCCESS, State.WARNING):
+            try:
+                execution.outputs = render_flow_outputs(self.flow, execution, self.instance)
+            except LannerError as error:
+                self._log_error(None, str(error))
+                state = State.FAILED
+        execution.set_state(state, self.now)
+        self.effects.ended = True
+        self._start_after_execution()
+
+    def _start_after_execution(self) -> None:
+        if self._start_branch(None, "afterExecution"):
+            self._set_phase(None, "afterExecution")
+
+    def _after_execution_done(self) -> bool:
+        if not self.index.branch(None, "afterExecution"):
+            return True
+        return bool(self.execution.internal.get("afterExecutionDone"))
+
+    # --- retries, kills and timeouts ------------------------------------------------------
+
+    def _schedule_retry(self, task_run: TaskRun, failed_at: datetime) -> bool:
+        if not self._running():
+            return False
+        policy = self._retry_policy(task_run.task_id)
+        if policy is None or policy.behavior is not RetryBehavior.RETRY_FAILED_TASK:
+            return False
+        next_attempt = task_run.attempt_number + 1
+        wait = policy.interval_before(next_attempt, self.rng)
+        first_start = task_run.attempts[0].start_date or task_run.start_date
+        next_start = failed_at + wait
+        if not policy.allows(next_attempt, first_start, next_start):
+            return False
+        self.execution.set_task_run_state(task_run, State.RETRYING, self.now)
+        self._timer(task_run, TimerPurpose.RETRY, next_start)
+        return True
+
+    def _retry_policy(self, task_id: str) -> _Retry | None:
+        """Find the retry of a task: its own, else its closest parent's, else the flow's."""
+        current: str | None = task_id
+        while current is not None:
+            position = self.index.positions[current]
+            if position.task.retry is not None:
+                return position.task.retry
+            current = position.parent_id
+        return self.flow.flow.retry
+
+    def _warn_on_retry(self, task_run: TaskRun) -> bool:
+        policy = self._retry_policy(task_run.task_id)
+        return policy is not None and policy.warning_on_retry
+
+    def _kill(self, task_run: TaskRun) -> None:
+        task = self.flow.task(task_run.task_id)
+        if isinstance(task, RunnableTask) and task_run.state in (State.CREATED, State.RUNNING):
+            # The worker (or the job queue, for a job nobody claimed) answers with KILLED.
+            self.effects.kill_task_runs.append(task_run.id)
+        elif isinstance(task, RunnableTask) or not self.execution.children(task_run.id).active:
+            # A retry wait, a paused task or a waiting flowable: nothing runs, end it now.
+            self._end(task_run, State.KILLED, apply_allowances=False)
+
+    def _time_out(self, task_run: TaskRun) -> None:
+        task = self.flow.task(task_run.task_id)
+        timeout = task.static_timeout()
+        self._log_error(task_run, f"task {task.id!r} timed out after {timeout}")
+        task_run.internal["timedOut"] = True
+        task_run.internal["failed"] = True
+        task_run.internal.pop("waiting", None)
+        self.execution.touch(task_run)
+        for descendant in self._active_descendants(task_run):
+            self._kill(descendant)
+        self._queue_advance(task_run)
+
+    def _active_descendants(self, task_run: TaskRun) -> list[TaskRun]:
+        found = []
+        pending = [task_run.id]
+        while pending:
+            for child in self.execution.child_runs(pending.pop()):
+                if not child.state.is_terminal:
+                    found.append(child)
+                    pending.append(child.id)
+        return found
+
+    # --- phases and small helpers ---------------------------------------------------------
+
+    def _phase(self, parent: TaskRun | None) -> str:
+        holder = parent.internal if parent is not None else self.execution.internal
+        phase: str = holder.get("phase", MAIN)
+        return phase
+
+    def _set_phase(self, parent: TaskRun | None, phase: str) -> None:
+        if parent is not None:
+            parent.internal["phase"] = phase
+            self.execution.touch(parent)
+        else:
+            self.execution.internal["phase"] = phase
+            self.execution.changed = True
+
+    @staticmethod
+    def _phase_of_branch(branch: str) -> str:
+        return branch if branch in AFTER_BRANCHES else MAIN
+
+    def _failed(self, parent: TaskRun | None) -> bool:
+        holder = parent.internal if parent is not None else self.execution.internal
+        return bool(holder.get("failed"))
+
+    def _mark_failed(self, parent: TaskRun | None) -> None:
+        if parent is not None:
+            parent.internal["failed"] = True
+            self.execution.touch(parent)
+        else:
+            self.execution.internal["failed"] = True
+            self.execution.changed = True
+
+    def _may_continue(self, parent: TaskRun | None) -> bool:
+        """Tell whether new task runs may start under `parent`.
+
+        Nothing starts while the execution is being killed or below a flowable that timed out,
+        except the flow's afterExecution tasks, which run once the execution has ended.
+        """
+        if not self._running():
+            return False
+        if parent is None:
+            return True
+        if parent.internal.get("timedOut"):
+            return False
+        return not any(
+            ancestor.internal.get("timedOut") for ancestor in self.execution.ancestors(parent)
+        )
+
+    def _running(self) -> bool:
+        """Tell whether task runs may be created: while running, or for afterExecution tasks."""
+        if self.execution.state is State.RUNNING:
+            return True
+        return self.execution.state.is_terminal and self._phase(None) == "afterExecution"
+
+    def _is_flowable(self, task_run: TaskRun) -> bool:
+        return isinstance(self.flow.task(task_run.task_id), FlowableTask)
+
+    def _task_run(self, payload: dict[str, Any]) -> TaskRun | None:
+        task_run_id = require(payload, "taskRunId", str)
+        return self.execution.task_runs.get(task_run_id)
+
+    def _log_error(self, task_run: TaskRun | None, message: str) -> None:
+        self.effects.logs.append(
+            LogLine(
+                level="ERROR",
+                message=message,
+                timestamp=self.now,
+                task_run_id=task_run.id if task_run else None,
+                task_id=task_run.task_id if task_run else None,
+                attempt=task_run.attempt_number or None if task_run else None,
+            )
+        )
+
+
+def _date(payload: dict[str, Any], name: str, default: datetime) -> datetime:
+    value = payload.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise InvalidMessage(f"field {name!r} must be an ISO-8601 date, got {value!r}")
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise InvalidMessage(f"field {name!r} is not an ISO-8601 date: {value!r}") from error
+
+
+def apply_messages(
+    flow: ExecutableFlow,
+    execution: Execution,
+    messages: list[ExecutorMessage],
+    now: datetime,
+    instance: InstanceContext | None = None,
+    rng: random.Random | None = None,
+) -> Effects:
+    """Apply messages in order to one execution and return the effects."""
+    machine = StateMachine(flow, execution, now, instance, rng)
+    for message in messages:
+        machine.apply(message)
+    return machine.effects
+
+
+__all__ = [
+    "Effects",
+    "LogLine",
+    "NewJob",
+    "NewMessage",
+    "StateMachine",
+    "apply_messages",
+]

@@ -1,0 +1,70 @@
+"""A flow revision ready to run: the model, its index and per-task caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lanner.expressions import References, references
+from lanner.flows.index import FlowIndex
+from lanner.flows.model import Flow
+from lanner.tasks.base import Task
+
+
+@dataclass
+class ExecutableFlow:
+    flow: Flow
+    source: str
+    index: FlowIndex
+    _dumps: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _references: dict[str, References] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, flow: Flow, source: str = "") -> ExecutableFlow:
+        return cls(flow=flow, source=source, index=FlowIndex.build(flow))
+
+    @property
+    def revision(self) -> int:
+        return self.flow.revision or 1
+
+    def task(self, task_id: str) -> Task:
+        return self.index.task(task_id)
+
+    def task_dump(self, task_id: str) -> dict[str, Any]:
+        """The task's properties as JSON, the form a worker job carries."""
+        dump = self._dumps.get(task_id)
+        if dump is None:
+            dump = self.task(task_id).model_dump(mode="json", by_alias=True, exclude_unset=True)
+            self._dumps[task_id] = dump
+        return dump
+
+    def references(self, task_id: str) -> References:
+        """What the task's own properties read from the context (not its children's)."""
+        found = self._references.get(task_id)
+        if found is None:
+            task = self.task(task_id)
+            child_fields = {entry.path[0] for entry in task.child_entries()}
+            texts = list(
+                _strings(
+                    {
+                        key: value
+                        for key, value in self.task_dump(task_id).items()
+                        if key not in child_fields
+                    }
+                )
+            )
+            found = references(texts)
+            self._references[task_id] = found
+        return found
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)

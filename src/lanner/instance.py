@@ -1,0 +1,102 @@
+"""A Lanner instance: the backend, internal storage, services and the components it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from types import TracebackType
+from typing import Any
+
+from lanner.backend.database import Database
+from lanner.backend.store import Backend
+from lanner.executions.service import ExecutionService
+from lanner.executor.context import InstanceContext
+from lanner.executor.service import Executor, ExecutorSettings
+from lanner.flows.cache import FlowCache
+from lanner.flows.service import FlowService
+from lanner.settings import Settings
+from lanner.storage import Storage, storage_from_url
+from lanner.worker.service import Worker, WorkerSettings
+
+logger = logging.getLogger(__name__)
+
+
+class Instance:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.backend = Backend(Database(settings.resolved_database_url))
+        self.storage: Storage = storage_from_url(settings.resolved_storage_url)
+        self.flow_cache = FlowCache(self.backend.flows)
+        self.flows = FlowService(self.backend)
+        self.executions = ExecutionService(
+            self.backend, self.flow_cache, self.storage, settings.encryption_key
+        )
+        self.context = InstanceContext(envs=settings.envs(), globals=settings.globals)
+        self.stopping = asyncio.Event()
+        self.executor: Executor | None = None
+        self.worker: Worker | None = None
+        self._components: list[asyncio.Task[None]] = []
+
+    async def start(self, *, executor: bool = False, worker: bool = False) -> None:
+        """Connect, migrate the schema, and start the components asked for."""
+        await self.backend.start()
+        if executor:
+            config = self.settings.executor
+            self.executor = Executor(
+                self.backend,
+                self.flow_cache,
+                ExecutorSettings(
+                    grouped=config.grouped,
+                    concurrency=config.concurrency,
+                    batch_size=config.batch_size,
+                    poll_interval=config.poll_interval,
+                    cache_size=config.cache_size,
+                ),
+                self.context,
+            )
+            self._spawn(self.executor.run(self.stopping), "executor")
+        if worker:
+            config = self.settings.worker
+            self.worker = Worker(
+                self.backend,
+                self.storage,
+                WorkerSettings(
+                    slots=config.threads, group=config.group, poll_interval=config.poll_interval
+                ),
+            )
+            self._spawn(self.worker.run(self.stopping), "worker")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coroutine, name=f"lanner-{name}")
+        task.add_done_callback(self._component_done)
+        self._components.append(task)
+
+    def _component_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or self.stopping.is_set():
+            return
+        error = task.exception()
+        if error is not None:
+            logger.error("Component %s stopped with an error", task.get_name(), exc_info=error)
+            self.stopping.set()
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        for task in self._components:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=30)
+        self._components.clear()
+        await self.storage.close()
+        await self.backend.close()
+
+    async def __aenter__(self) -> Instance:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,116 @@
+"""Lanner's settings: defaults, a YAML file (`LANNER_CONFIG`), `LANNER_*` variables, flags.
+
+A command-line flag beats an environment variable, which beats the file, which beats the
+default. Nested settings use `__` in variable names: `LANNER_EXECUTOR__CONCURRENCY=16`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from lanner.errors import ConfigurationError
+
+
+class ExecutorConfig(BaseModel):
+    grouped: bool = True
+    concurrency: int = Field(default=8, ge=1)
+    batch_size: int = Field(default=1000, ge=1)
+    poll_interval: float = Field(default=1.0, gt=0)
+    cache_size: int = Field(default=2000, ge=0)
+
+
+class WorkerConfig(BaseModel):
+    threads: int = Field(default=8, ge=1)
+    group: str | None = None
+    poll_interval: float = Field(default=1.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LANNER_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Path(".lanner")
+    database_url: str | None = None
+    storage_url: str | None = None
+    encryption_key: str | None = None
+    # Environment variables starting with this prefix are readable in flows as `envs.<name>`
+    # (lowercased, prefix removed). LANNER_ is refused so settings never leak into flows.
+    envs_prefix: str = "ENV_"
+    globals: dict[str, Any] = Field(default_factory=dict)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, _config_file()))
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'lanner.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{(self.data_dir / 'storage').resolve()}"
+
+    def envs(self) -> dict[str, str]:
+        """Read the environment variables flows may see, as Kestra's `envs` does."""
+        prefix = self.envs_prefix
+        if not prefix or prefix.upper().startswith("LANNER_"):
+            raise ConfigurationError(
+                f"invalid envs prefix {prefix!r}: it must be non-empty and must not start with "
+                "LANNER_, which would expose Lanner's own settings to flows"
+            )
+        return {
+            name[len(prefix) :].lower(): value
+            for name, value in os.environ.items()
+            if name.startswith(prefix)
+        }
+
+
+def _config_file() -> dict[str, Any]:
+    path = os.environ.get("LANNER_CONFIG")
+    if not path:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"cannot read the configuration file {path!r}: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"the configuration file {path!r} must hold a YAML mapping")
+    # Accept both `lanner: {...}` and the settings at the top level.
+    section = data.get("lanner", data)
+    return {key.replace("-", "_"): value for key, value in section.items()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings; flags given as keyword arguments win. Raise ConfigurationError if invalid."""
+    values = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from error

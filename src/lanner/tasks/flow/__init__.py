@@ -1,0 +1,1 @@
+"""Flow-control tasks (`io.kestra.plugin.core.flow.*`)."""

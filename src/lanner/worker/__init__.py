@@ -1,0 +1,1 @@
+"""The worker: claims worker jobs, runs runnable tasks, reports their results."""
