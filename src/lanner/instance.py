@@ -43,27 +43,30 @@ class Instance:
         """Connect, migrate the schema, and start the components asked for."""
         await self.backend.start()
         if executor:
-            config = self.settings.executor
+            executor_config = self.settings.executor
             self.executor = Executor(
                 self.backend,
                 self.flow_cache,
                 ExecutorSettings(
-                    grouped=config.grouped,
-                    concurrency=config.concurrency,
-                    batch_size=config.batch_size,
-                    poll_interval=config.poll_interval,
-                    cache_size=config.cache_size,
+                    grouped=executor_config.grouped,
+                    concurrency=executor_config.concurrency,
+                    batch_size=executor_config.batch_size,
+                    poll_interval=executor_config.poll_interval,
+                    cache_size=executor_config.cache_size,
                 ),
                 self.context,
             )
             self._spawn(self.executor.run(self.stopping), "executor")
         if worker:
-            config = self.settings.worker
+            worker_config = self.settings.worker
             self.worker = Worker(
                 self.backend,
                 self.storage,
                 WorkerSettings(
-                    slots=config.threads, group=config.group, poll_interval=config.poll_interval
+                    slots=worker_config.threads,
+                    group=worker_config.group,
+                    poll_interval=worker_config.poll_interval,
+                    encryption_key=self.settings.encryption_key,
                 ),
             )
             self._spawn(self.worker.run(self.stopping), "worker")

@@ -22,7 +22,7 @@ from lanner.backend.codec import (
 )
 from lanner.backend.schema import executions, task_runs
 from lanner.executions.model import Execution
-from lanner.states import State
+from lanner.states import TERMINAL_STATES, State
 
 
 class ExecutionRepository:
@@ -40,6 +40,12 @@ class ExecutionRepository:
         if self.skip_locked:
             query = query.with_for_update(skip_locked=not wait)
         return (await connection.execute(query)).scalar_one_or_none()
+
+    async def exists(self, connection: AsyncConnection, execution_id: str) -> bool:
+        found = await connection.execute(
+            sa.select(executions.c.id).where(executions.c.id == execution_id)
+        )
+        return found.first() is not None
 
     async def load(self, connection: AsyncConnection, execution_id: str) -> Execution | None:
         row = (
@@ -94,6 +100,23 @@ class ExecutionRepository:
 
     async def get(self, connection: AsyncConnection, execution_id: str) -> Execution | None:
         return await self.load(connection, execution_id)
+
+    async def finished(self, connection: AsyncConnection, execution_id: str) -> bool | None:
+        """Tell whether an execution ended with nothing of it still running; None if unknown."""
+        state = await self.state(connection, execution_id)
+        if state is None:
+            return None
+        if not state.is_terminal:
+            return False
+        active = await connection.execute(
+            sa.select(task_runs.c.id)
+            .where(
+                task_runs.c.execution_id == execution_id,
+                task_runs.c.state.not_in([item.value for item in TERMINAL_STATES]),
+            )
+            .limit(1)
+        )
+        return active.first() is None
 
     async def state(self, connection: AsyncConnection, execution_id: str) -> State | None:
         value = (

@@ -136,7 +136,7 @@ class FlowRepository:
         page: int = 1,
         size: int = 25,
     ) -> tuple[list[StoredFlow], int]:
-        condition = flows.c.deleted.is_(False)
+        condition: sa.ColumnElement[bool] = flows.c.deleted.is_(False)
         if namespace:
             condition &= sa.or_(
                 flows.c.namespace == namespace,

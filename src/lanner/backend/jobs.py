@@ -79,49 +79,46 @@ class JobQueue:
         )
         if self.skip_locked:
             candidates = candidates.with_for_update(skip_locked=True)
-        ids = [row[0] for row in await connection.execute(candidates)]
-        if not ids:
-            return []
-        claimed = []
-        tokens = {job_id: secrets.token_hex(8) for job_id in ids}
-        await connection.execute(
-            sa.update(worker_jobs)
-            .where(worker_jobs.c.id == sa.bindparam("job_id"))
-            .values(
-                worker_id=worker_id,
-                claim_token=sa.bindparam("token"),
-                claimed_at=now,
-            ),
-            [{"job_id": job_id, "token": token} for job_id, token in tokens.items()],
-        )
+        # One token per claim: a job claimed again later gets another one.
+        token = secrets.token_hex(8)
         rows = await connection.execute(
-            sa.select(worker_jobs).where(worker_jobs.c.id.in_(ids)).order_by(worker_jobs.c.id)
+            sa.update(worker_jobs)
+            .where(worker_jobs.c.id.in_(candidates.scalar_subquery()))
+            .values(worker_id=worker_id, claim_token=token, claimed_at=now)
+            .returning(
+                worker_jobs.c.id,
+                worker_jobs.c.execution_id,
+                worker_jobs.c.task_run_id,
+                worker_jobs.c.attempt,
+                worker_jobs.c.payload,
+            )
         )
-        started = []
-        for row in rows:
-            claimed.append(
-                ClaimedJob(
-                    id=row.id,
-                    execution_id=row.execution_id,
-                    task_run_id=row.task_run_id,
-                    attempt=row.attempt,
-                    claim_token=tokens[row.id],
-                    payload=row.payload,
-                )
+        claimed = [
+            ClaimedJob(
+                id=row.id,
+                execution_id=row.execution_id,
+                task_run_id=row.task_run_id,
+                attempt=row.attempt,
+                claim_token=token,
+                payload=row.payload,
             )
-            started.append(
-                (
-                    row.execution_id,
-                    MessageKind.TASK_RUN_STARTED.value,
-                    {
-                        "taskRunId": row.task_run_id,
-                        "attempt": row.attempt,
-                        "workerId": worker_id,
-                        "date": format_timestamp(now),
-                    },
-                    None,
-                )
+            for row in rows
+        ]
+        claimed.sort(key=lambda job: job.id)
+        started = [
+            (
+                job.execution_id,
+                MessageKind.TASK_RUN_STARTED.value,
+                {
+                    "taskRunId": job.task_run_id,
+                    "attempt": job.attempt,
+                    "workerId": worker_id,
+                    "date": format_timestamp(now),
+                },
+                None,
             )
+            for job in claimed
+        ]
         await self.messages.insert(connection, started, now)
         return claimed
 

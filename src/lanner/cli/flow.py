@@ -208,12 +208,11 @@ async def _follow(
                 break
             if not killed and (interrupted.is_set() or _expired(loop.time(), deadline)):
                 killed = True
+                # Notices go to standard error so that --json output stays parseable.
                 if interrupted.is_set():
-                    console.print("Interrupted: killing the execution…", style="yellow")
+                    click.echo("Interrupted: killing the execution…", err=True)
                 else:
-                    console.print(
-                        f"Timed out after {timeout} s: killing the execution…", style="yellow"
-                    )
+                    click.echo(f"Timed out after {timeout} s: killing the execution…", err=True)
                 await instance.executions.kill(execution_id)
             await _pause(instance, interrupted)
     finally:

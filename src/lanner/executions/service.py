@@ -180,9 +180,12 @@ class ExecutionService:
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             wake = self.backend.notifier.watch(EXECUTION)
-            execution = await self.get(execution_id)
-            if is_finished(execution):
-                return execution
+            async with self.backend.db.transaction(write=False) as connection:
+                finished = await self.backend.executions.finished(connection, execution_id)
+            if finished is None:
+                raise ExecutionNotFound(execution_id)
+            if finished:
+                return await self.get(execution_id)
             remaining = poll if deadline is None else min(poll, deadline - loop.time())
             if remaining <= 0:
                 raise TimeoutError(f"execution {execution_id} did not end in {timeout} s")

@@ -40,7 +40,7 @@ def task_run_context(
     wanted = flow.references(task_id)
     output_ids = None if wanted.all_outputs else wanted.outputs
     context["outputs"] = outputs_map(execution, output_ids)
-    if "tasks" in wanted.roots:
+    if "tasks" in wanted.roots or wanted.dynamic:
         context["tasks"] = task_states(execution)
     task = flow.task(task_id)
     context["task"] = {"id": task.id, "type": task.type}

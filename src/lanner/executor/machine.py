@@ -58,6 +58,8 @@ class NewJob:
     task: dict[str, Any]
     context: dict[str, Any]
     worker_group: str | None
+    # Dotted ids of SECRET inputs: their values in the context are encrypted.
+    secret_inputs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -288,6 +290,7 @@ class StateMachine:
                 task=self.flow.task_dump(task.id),
                 context=context,
                 worker_group=task.worker_group.key if task.worker_group else None,
+                secret_inputs=self.flow.secret_inputs,
             )
         )
 
@@ -305,7 +308,7 @@ class StateMachine:
         try:
             step: Step = method(context)
         except LannerError as error:
-            return Step(error=str(error))
+            return Step(error=f"task {task.id!r}: {error}")
         return step
 
     def _flowable_context(
@@ -405,7 +408,7 @@ class StateMachine:
                     try:
                         step = task.on_child_end(context)
                     except LannerError as error:
-                        step = Step(error=str(error))
+                        step = Step(error=f"task {task.id!r}: {error}")
                     self._apply_step(parent, step)
             elif phase != MAIN:
                 self._create_next_in_branch(parent, child)

@@ -184,10 +184,16 @@ class Executor:
                 version = await backend.executions.lock(
                     connection, execution_id, wait=not self.settings.grouped
                 )
-                if version is None:
-                    return
                 now = utc_now()
                 limit = self.settings.batch_size if self.settings.grouped else 1
+                if version is None:
+                    # Locked by another executor, or no such execution at all.
+                    if not await backend.executions.exists(connection, execution_id):
+                        orphans = await backend.messages.fetch(
+                            connection, execution_id, now, limit
+                        )
+                        await self._drop_orphans(connection, orphans, now)
+                    return
                 messages = await backend.messages.fetch(connection, execution_id, now, limit)
                 if not messages:
                     return
@@ -282,6 +288,7 @@ class Executor:
                             "taskId": job.task_id,
                             "task": job.task,
                             "context": job.context,
+                            "secretInputs": job.secret_inputs,
                         },
                     }
                     for job in effects.jobs

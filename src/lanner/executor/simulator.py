@@ -99,7 +99,7 @@ class _MemoryStorage(Storage):
     async def delete(self, key: str) -> bool:
         return self.files.pop(key, None) is not None
 
-    async def list(self, prefix: str):  # type: ignore[no-untyped-def, override]
+    async def list(self, prefix: str):  # type: ignore[no-untyped-def]
         for key in sorted(self.files):
             if key.startswith(prefix):
                 yield StoredObject(key, len(self.files[key]))
@@ -202,11 +202,12 @@ class Simulator:
             )
         for job in effects.jobs:
             self._start(job)
-        for message in effects.messages:
+        for follow_up in effects.messages:
             queued = ExecutorMessage(
-                self.execution.id, message.kind, message.payload, deliver_at=message.deliver_at
+                self.execution.id, follow_up.kind, follow_up.payload,
+                deliver_at=follow_up.deliver_at,
             )
-            if message.deliver_at is not None and message.deliver_at > self.now:
+            if follow_up.deliver_at is not None and follow_up.deliver_at > self.now:
                 self._timers.append(queued)
             else:
                 self._messages.append(queued)

@@ -24,6 +24,11 @@ class ExecutableFlow:
         return cls(flow=flow, source=source, index=FlowIndex.build(flow))
 
     @property
+    def secret_inputs(self) -> list[str]:
+        """The dotted ids of the flow's SECRET inputs."""
+        return [item.id for item in self.flow.inputs or [] if item.type == "SECRET"]
+
+    @property
     def revision(self) -> int:
         return self.flow.revision or 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import builtins
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,13 +73,13 @@ class LocalStorage(Storage):
         for stored in objects:
             yield stored
 
-    def _list(self, prefix: str) -> list[StoredObject]:
+    def _list(self, prefix: str) -> builtins.list[StoredObject]:
         # Walk from the deepest folder the prefix names, then filter on the full prefix.
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
         start = self.root / folder
         if not start.is_dir():
             return []
-        found = []
+        found: builtins.list[StoredObject] = []
         for directory, _, files in os.walk(start):
             for name in files:
                 if name.startswith(".") and name.endswith(".tmp"):

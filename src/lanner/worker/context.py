@@ -15,6 +15,9 @@ from lanner.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
 
+# What a SECRET value is replaced with in logs.
+MASK = "******"
+
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 
 
@@ -28,13 +31,22 @@ class TaskLogRecord:
 class TaskLogger:
     """Sends a task run's log lines to the `logs` table through the worker's log buffer."""
 
-    def __init__(self, sink: Callable[[TaskLogRecord], None], min_level: str = "TRACE") -> None:
+    def __init__(
+        self,
+        sink: Callable[[TaskLogRecord], None],
+        min_level: str = "TRACE",
+        secrets: list[str] | None = None,
+    ) -> None:
         self._sink = sink
         self._min = LEVELS.index(min_level) if min_level in LEVELS else 0
+        # Values never written in clear: decrypted SECRET inputs.
+        self.secrets = sorted(secrets or [], key=len, reverse=True)
 
     def log(self, level: str, message: str) -> None:
         level = "WARN" if level == "WARNING" else level
         if LEVELS.index(level) >= self._min:
+            for secret in self.secrets:
+                message = message.replace(secret, MASK)
             self._sink(TaskLogRecord(level, message, utc_now()))
 
     def trace(self, message: str) -> None:

@@ -34,6 +34,7 @@ from lanner.tasks.base import RunnableTask, Task
 from lanner.tasks.registry import TaskRegistry, default_registry
 from lanner.timestamps import format_timestamp, utc_now
 from lanner.worker.context import RunContext, TaskLogger, TaskLogRecord
+from lanner.worker.secrets import reveal_secret_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class WorkerSettings:
     kill_check_interval: float = 0.5
     # Longest time results and logs wait in memory before they are written.
     flush_interval: float = 0.02
+    # Key that decrypts SECRET inputs (the same LANNER_ENCRYPTION_KEY as the API's).
+    encryption_key: str | None = None
 
 
 @dataclass
@@ -168,9 +171,15 @@ class Worker:
         outputs: dict[str, Any] | None = None
         try:
             task = self._task(payload)
-            task_logger = TaskLogger(sink, task.log_level.value if task.log_level else "TRACE")
+            variables, secrets = reveal_secret_inputs(
+                payload["context"], payload.get("secretInputs") or [],
+                self.settings.encryption_key,
+            )
+            task_logger = TaskLogger(
+                sink, task.log_level.value if task.log_level else "TRACE", secrets
+            )
             context = RunContext(
-                variables=payload["context"],
+                variables=variables,
                 logger=task_logger,
                 storage=self.storage,
                 services=self.services,

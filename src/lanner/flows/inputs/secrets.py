@@ -59,7 +59,10 @@ def decrypt_secret(token: str, key: str) -> str:
 
 def _key_bytes(key: str | None) -> bytes:
     if not key:
-        raise SecretError(f"no encryption key is configured for SECRET values. {_KEY_HINT}")
+        raise SecretError(
+            "no encryption key is configured for SECRET values; set LANNER_ENCRYPTION_KEY. "
+            + _KEY_HINT
+        )
     try:
         raw = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
