@@ -16,6 +16,7 @@ from lanner.executor.context import InstanceContext
 from lanner.executor.service import Executor, ExecutorSettings
 from lanner.flows.cache import FlowCache
 from lanner.flows.service import FlowService
+from lanner.liveness import LivenessSettings
 from lanner.settings import Settings
 from lanner.storage import Storage, storage_from_url
 from lanner.worker.service import Worker, WorkerSettings
@@ -42,6 +43,10 @@ class Instance:
     async def start(self, *, executor: bool = False, worker: bool = False) -> None:
         """Connect, migrate the schema, and start the components asked for."""
         await self.backend.start()
+        liveness = LivenessSettings(
+            heartbeat_interval=self.settings.liveness.heartbeat_interval,
+            heartbeat_timeout=self.settings.liveness.heartbeat_timeout,
+        )
         if executor:
             executor_config = self.settings.executor
             self.executor = Executor(
@@ -53,6 +58,7 @@ class Instance:
                     batch_size=executor_config.batch_size,
                     poll_interval=executor_config.poll_interval,
                     cache_size=executor_config.cache_size,
+                    liveness=liveness,
                 ),
                 self.context,
             )
@@ -67,6 +73,8 @@ class Instance:
                     group=worker_config.group,
                     poll_interval=worker_config.poll_interval,
                     encryption_key=self.settings.encryption_key,
+                    shutdown_timeout=worker_config.shutdown_timeout,
+                    liveness=liveness,
                 ),
             )
             self._spawn(self.worker.run(self.stopping), "worker")
@@ -83,6 +91,15 @@ class Instance:
         if error is not None:
             logger.error("Component %s stopped with an error", task.get_name(), exc_info=error)
             self.stopping.set()
+
+    async def stop_component(self, name: str) -> None:
+        """Stop one component ("executor" or "worker") as its own process would on SIGTERM."""
+        for task in list(self._components):
+            if task.get_name() == f"lanner-{name}":
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                self._components.remove(task)
 
     async def stop(self) -> None:
         self.stopping.set()

@@ -34,6 +34,12 @@ class WorkerConfig(BaseModel):
     threads: int = Field(default=8, ge=1)
     group: str | None = None
     poll_interval: float = Field(default=1.0, gt=0)
+    shutdown_timeout: float = Field(default=30.0, ge=0)
+
+
+class LivenessConfig(BaseModel):
+    heartbeat_interval: float = Field(default=3.0, gt=0)
+    heartbeat_timeout: float = Field(default=30.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -53,6 +59,7 @@ class Settings(BaseSettings):
     port: int = 8080
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    liveness: LivenessConfig = Field(default_factory=LivenessConfig)
 
     @classmethod
     def settings_customise_sources(

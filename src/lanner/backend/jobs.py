@@ -149,6 +149,38 @@ class JobQueue:
         )
         return accepted
 
+    async def hand_back(
+        self, connection: AsyncConnection, jobs: list[ClaimedJob], worker_id: str, now: datetime
+    ) -> int:
+        """Give back claimed jobs of a stopping worker: each runs again as a new attempt."""
+        if not jobs:
+            return 0
+        deleted = await connection.execute(
+            sa.delete(worker_jobs)
+            .where(
+                sa.tuple_(worker_jobs.c.id, worker_jobs.c.claim_token).in_(
+                    [(job.id, job.claim_token) for job in jobs]
+                )
+            )
+            .returning(worker_jobs.c.id)
+        )
+        kept = {row[0] for row in deleted}
+        await self.messages.insert(
+            connection,
+            [
+                (
+                    job.execution_id,
+                    MessageKind.TASK_RUN_LOST.value,
+                    {"taskRunId": job.task_run_id, "attempt": job.attempt, "workerId": worker_id},
+                    None,
+                )
+                for job in jobs
+                if job.id in kept
+            ],
+            now,
+        )
+        return len(kept)
+
     async def kill(
         self, connection: AsyncConnection, task_run_ids: list[str], now: datetime
     ) -> list[tuple[str, str, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from lanner.backend.components import ComponentRepository
 from lanner.backend.database import Database
 from lanner.backend.executions import ExecutionRepository
 from lanner.backend.flows import FlowRepository
@@ -27,6 +28,7 @@ class Backend:
         self.messages = MessageQueue()
         self.jobs = JobQueue(self.messages, skip_locked=database.skip_locked)
         self.logs = LogRepository()
+        self.components = ComponentRepository(skip_locked=database.skip_locked)
 
     @classmethod
     def from_url(cls, url: str) -> Backend:

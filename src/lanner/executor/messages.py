@@ -14,6 +14,8 @@ class MessageKind(StrEnum):
     EXECUTION_CREATED = "execution.created"
     TASK_RUN_STARTED = "task_run.started"
     TASK_RUN_RESULT = "task_run.result"
+    # A worker stopped (it died or was stopped) before reporting an attempt's result.
+    TASK_RUN_LOST = "task_run.lost"
     KILL = "execution.kill"
     TIMER = "timer"
     RESUME = "execution.resume"

@@ -18,9 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+import secrets
+import socket
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +38,7 @@ from lanner.executor.context import InstanceContext
 from lanner.executor.machine import Effects, StateMachine
 from lanner.executor.messages import ExecutorMessage, InvalidMessage, MessageKind
 from lanner.flows.cache import FlowCache
+from lanner.liveness import Heartbeat, LivenessSettings, hand_on_orphan_jobs
 from lanner.states import State
 from lanner.timestamps import utc_now
 
@@ -52,6 +56,7 @@ class ExecutorSettings:
     poll_interval: float = 1.0
     # Executions kept in memory between batches.
     cache_size: int = 2000
+    liveness: LivenessSettings = field(default_factory=LivenessSettings)
 
 
 class PoisonMessage(Exception):
@@ -80,15 +85,23 @@ class Executor:
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._rng = random.Random()
+        self.id = f"{socket.gethostname()}-{os.getpid()}-executor-{secrets.token_hex(3)}"
 
     # --- loop -----------------------------------------------------------------------------
 
     async def run(self, stopping: asyncio.Event) -> None:
         logger.info(
-            "Executor started (grouped=%s, concurrency=%d)",
+            "Executor %s started (grouped=%s, concurrency=%d)",
+            self.id,
             self.settings.grouped,
             self.settings.concurrency,
         )
+        heartbeat = Heartbeat(self.backend, self.id, "executor", self.settings.liveness)
+        await heartbeat.register()
+        background = [
+            asyncio.create_task(heartbeat.run(stopping)),
+            asyncio.create_task(self._sweep(stopping)),
+        ]
         backoff = 0.1
         try:
             while not stopping.is_set():
@@ -104,10 +117,29 @@ class Executor:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
         finally:
+            logger.info("Stopping executor %s", self.id)
             for task in list(self._tasks):
                 with contextlib.suppress(asyncio.CancelledError, LannerError):
                     await task
-            logger.info("Executor stopped")
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await heartbeat.deregister()
+            logger.info("Executor %s stopped", self.id)
+
+    async def _sweep(self, stopping: asyncio.Event) -> None:
+        """Hand on the jobs of workers that stopped heartbeating."""
+        interval = self.settings.liveness.heartbeat_interval
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=interval)
+            if stopping.is_set():
+                return
+            try:
+                await hand_on_orphan_jobs(self.backend, self.settings.liveness)
+            except BackendError as error:
+                logger.warning("Executor %s could not check worker liveness: %s", self.id, error)
 
     async def _cycle(self, stopping: asyncio.Event) -> None:
         notifier = self.backend.notifier
@@ -189,9 +221,7 @@ class Executor:
                 if version is None:
                     # Locked by another executor, or no such execution at all.
                     if not await backend.executions.exists(connection, execution_id):
-                        orphans = await backend.messages.fetch(
-                            connection, execution_id, now, limit
-                        )
+                        orphans = await backend.messages.fetch(connection, execution_id, now, limit)
                         await self._drop_orphans(connection, orphans, now)
                     return
                 messages = await backend.messages.fetch(connection, execution_id, now, limit)

@@ -8,10 +8,11 @@ operator                precedence  notes
 ======================  ==========  ===============================================
 ``not``, unary ``-``    500         applies to the next operand only, so
 ``+``                               ``not a == b`` is ``(not a) == b`` as in Pebble
-``??``, ``???``, ``..`` 120         Kestra registers ``??``/``???`` at 120, so
-                                    ``a ?? b | upper`` is ``(a ?? b) | upper``
+``..``                  120
 ``~``                   110         ``'a' ~ b | upper`` is ``('a' ~ b) | upper``
 ``|`` (filter)          100         ``1 + 2 | abs`` is ``1 + (2 | abs)``
+``??``, ``???``         95          filters bind tighter: ``a ?? b | upper`` is
+                                    ``a ?? (b | upper)`` (see below)
 ``*``, ``/``, ``%``     60
 ``+``, ``-``            40
 ``==``, ``equals``,     30
@@ -24,6 +25,12 @@ operator                precedence  notes
 ``c ? x : y``           0           only around a whole expression: ``a or b ? x : y``
                                     tests ``a or b``; branches are whole expressions
 ======================  ==========  ===============================================
+
+Lanner deliberately binds filters tighter than ``??`` and ``???``, so that a fallback can be
+formatted on its own: ``inputs.end ?? now() | date('yyyy-MM-dd')`` formats only ``now()``.
+Pebble's Kestra extension registers both operators above filters (at 120), where the same
+text formats whichever side is chosen; the two readings differ only when the left side is
+defined and a filter follows. Parentheses give either reading explicitly.
 """
 
 from __future__ import annotations
@@ -53,6 +60,6 @@ BINARY_PRECEDENCE: Final[dict[str, int]] = {
     "pipe": 100,
     "tilde": 110,
     "range": 120,
-    "nullcoalesce": 120,
-    "undefinedcoalesce": 120,
+    "nullcoalesce": 95,
+    "undefinedcoalesce": 95,
 }

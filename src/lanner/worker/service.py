@@ -1,40 +1,41 @@
 """The worker service: claims worker jobs, runs their tasks and reports the results.
 
-A worker claims only as many jobs as it has free slots. Results and log lines are buffered and
-written in batches; each result is accepted only if the job's claim is still current (see
+A worker claims only as many jobs as it has free slots. Results and log lines are written in
+batches (`results.py`); each result is accepted only while the job's claim is current (see
 `lanner.backend.jobs`). Kill requests are polled and also delivered by wake-up.
+
+A worker registers itself and heartbeats (`lanner.liveness`). When it is stopped it stops
+claiming, lets running task runs finish for `shutdown_timeout` seconds, then hands the others
+back: each runs again elsewhere as a new attempt. When it cannot heartbeat for longer than the
+timeout, or learns it was declared dead, it cancels its running task runs itself, because
+their jobs are being handed to other workers, then registers again under a new id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import secrets
 import socket
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
-
-from pydantic import ValidationError
 
 from lanner.backend.database import is_connection_error
 from lanner.backend.jobs import ClaimedJob, JobResult
 from lanner.backend.notify import EXECUTOR, KILL, WORKER
 from lanner.backend.store import Backend
-from lanner.durations import format_duration, parse_duration
-from lanner.errors import BackendError, ExpressionError, LannerError, TaskFailure
+from lanner.errors import BackendError
 from lanner.expressions import RenderServices
-from lanner.states import State
+from lanner.liveness import Heartbeat, LivenessSettings
 from lanner.storage import Storage
-from lanner.tasks.base import RunnableTask, Task
 from lanner.tasks.registry import TaskRegistry, default_registry
-from lanner.timestamps import format_timestamp, utc_now
-from lanner.worker.context import RunContext, TaskLogger, TaskLogRecord
-from lanner.worker.secrets import reveal_secret_inputs
+from lanner.timestamps import utc_now
+from lanner.worker.context import TaskLogRecord
+from lanner.worker.results import ResultBuffer
+from lanner.worker.runner import JobRunner, TaskCache
 
 logger = logging.getLogger(__name__)
 
@@ -53,19 +54,24 @@ class WorkerSettings:
     flush_interval: float = 0.02
     # Key that decrypts SECRET inputs (the same LANNER_ENCRYPTION_KEY as the API's).
     encryption_key: str | None = None
+    # Seconds a stopping worker lets running task runs finish before handing them back.
+    shutdown_timeout: float = 30.0
+    liveness: LivenessSettings = field(default_factory=LivenessSettings)
+
+
+class _Stop(Enum):
+    """Why a running task run was cancelled."""
+
+    KILL = "kill"  # its execution is being killed: report KILLED
+    FENCE = "fence"  # this worker was declared dead: its results would be rejected anyway
+    SHUTDOWN = "shutdown"  # the worker is stopping: hand the job back as a new attempt
 
 
 @dataclass
 class _Running:
     job: ClaimedJob
     task: asyncio.Task[None]
-    killed: bool = False
-
-
-@dataclass
-class _Buffer:
-    results: list[JobResult] = field(default_factory=list)
-    logs: list[dict[str, Any]] = field(default_factory=list)
+    stop: _Stop | None = None
 
 
 class Worker:
@@ -78,18 +84,22 @@ class Worker:
         services: RenderServices | None = None,
     ) -> None:
         self.backend = backend
-        self.storage = storage
         self.settings = settings or WorkerSettings()
-        self.registry = registry or default_registry()
-        self.services = services
-        self.id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.id = _new_id()
+        self.runner = JobRunner(
+            TaskCache(registry or default_registry()),
+            storage,
+            services,
+            self.settings.encryption_key,
+            lambda: self.id,
+        )
+        self.buffer = ResultBuffer(backend, self.settings.flush_interval)
         self._running: dict[int, _Running] = {}
-        self._buffer = _Buffer()
-        self._buffered = asyncio.Event()
         self._slot_freed = asyncio.Event()
-        self._tasks: OrderedDict[tuple[str, str, int, str], Task] = OrderedDict()
+        self._fenced = False
+        self._heartbeat = self._make_heartbeat()
 
-    # --- loop -----------------------------------------------------------------------------
+    # --- lifecycle ------------------------------------------------------------------------
 
     async def run(self, stopping: asyncio.Event) -> None:
         logger.info(
@@ -98,8 +108,12 @@ class Worker:
             self.settings.slots,
             self.settings.group,
         )
-        flusher = asyncio.create_task(self._flush_loop(stopping))
-        killer = asyncio.create_task(self._kill_loop(stopping))
+        await self._heartbeat.register()
+        background = [
+            asyncio.create_task(self.buffer.run(self.id)),
+            asyncio.create_task(self._kill_loop(stopping)),
+            asyncio.create_task(self._heartbeat_loop(stopping)),
+        ]
         backoff = 0.1
         try:
             while not stopping.is_set():
@@ -118,20 +132,37 @@ class Worker:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
         finally:
-            logger.info("Stopping worker %s", self.id)
-            for running in list(self._running.values()):
-                running.task.cancel()
-            for running in list(self._running.values()):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await running.task
-            await self._flush()
-            for task in (flusher, killer):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            logger.info("Worker %s stopped", self.id)
+            await self._shut_down(background)
+
+    async def _shut_down(self, background: list[asyncio.Task[None]]) -> None:
+        """Let running task runs finish for a while, then hand the others back."""
+        logger.info("Stopping worker %s (%d task run(s) running)", self.id, len(self._running))
+        if self._running:
+            tasks = [running.task for running in self._running.values()]
+            await asyncio.wait(tasks, timeout=self.settings.shutdown_timeout)
+        for running in list(self._running.values()):
+            running.stop = _Stop.SHUTDOWN
+            running.task.cancel()
+        for running in list(self._running.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await running.task
+        try:
+            await self.buffer.flush(self.id)
+        except BackendError as error:
+            logger.error("Worker %s could not write its last results: %s", self.id, error)
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._heartbeat.deregister()
+        logger.info("Worker %s stopped", self.id)
+
+    # --- claiming -------------------------------------------------------------------------
 
     async def _cycle(self, stopping: asyncio.Event) -> None:
+        if self._fenced:
+            await _first(asyncio.sleep(self.settings.poll_interval), stopping.wait())
+            return
         free = self.settings.slots - len(self._running)
         if free <= 0:
             self._slot_freed.clear()
@@ -148,199 +179,49 @@ class Worker:
         if jobs:
             self.backend.notifier.after_commit([EXECUTOR])
         for job in jobs:
-            task = asyncio.create_task(self._run(job))
-            self._running[job.id] = _Running(job, task)
+            self._running[job.id] = _Running(job, asyncio.create_task(self._run(job)))
         if len(jobs) < free:
             await _first(
                 self.backend.notifier.wait(wake, self.settings.poll_interval), stopping.wait()
             )
 
-    # --- one job --------------------------------------------------------------------------
-
     async def _run(self, job: ClaimedJob) -> None:
-        start = utc_now()
-        payload = job.payload
-        task_id = str(payload.get("taskId", "?"))
-        attempt = job.attempt
-
         def sink(record: TaskLogRecord) -> None:
-            self._log(job, task_id, record)
+            self.buffer.add_log(self._log_row(job, record))
 
-        task_logger = TaskLogger(sink)
-        state = State.SUCCESS
-        outputs: dict[str, Any] | None = None
-        try:
-            task = self._task(payload)
-            variables, secrets = reveal_secret_inputs(
-                payload["context"], payload.get("secretInputs") or [],
-                self.settings.encryption_key,
-            )
-            task_logger = TaskLogger(
-                sink, task.log_level.value if task.log_level else "TRACE", secrets
-            )
-            context = RunContext(
-                variables=variables,
-                logger=task_logger,
-                storage=self.storage,
-                services=self.services,
-            )
-            outputs = await self._execute(task, context)
-        except TaskFailure as error:
-            state = State.FAILED
-            task_logger.error(str(error))
-        except ExpressionError as error:
-            state = State.FAILED
-            task_logger.error(str(error))
-        except TimeoutError:
-            state = State.FAILED
-            task_logger.error(f"task {task_id!r} timed out after {self._timeout_text(payload)}")
-        except asyncio.CancelledError:
+        def killed() -> bool:
             running = self._running.get(job.id)
-            if running is None or not running.killed:
-                # The worker is stopping: leave the job claimed; another worker takes it over
-                # once this one stops heartbeating.
-                self._release(job)
+            return running is not None and running.stop is _Stop.KILL
+
+        try:
+            payload = await self.runner.run(job, sink, killed)
+        except asyncio.CancelledError:
+            running = self._running.pop(job.id, None)
+            self._slot_freed.set()
+            if running is not None and running.stop is _Stop.SHUTDOWN:
+                self.buffer.hand_back(job)
+            if running is None or running.stop is None:
                 raise
-            state = State.KILLED
-            task_logger.warn(f"task {task_id!r} was killed")
-        except LannerError as error:
-            state = State.FAILED
-            task_logger.error(str(error))
-        except Exception as error:
-            state = State.FAILED
-            logger.exception(
-                "Task %s of execution %s raised an unexpected error",
-                task_id,
-                job.execution_id,
-                extra={"execution_id": job.execution_id},
-            )
-            task_logger.error(
-                f"task {task_id!r} failed with an unexpected error: {type(error).__name__}: {error}"
-            )
-        end = utc_now()
-        self._complete(
-            job,
-            {
-                "taskRunId": job.task_run_id,
-                "attempt": attempt,
-                "state": state.value,
-                "outputs": _json_safe(outputs) if outputs is not None else None,
-                "startDate": format_timestamp(start),
-                "endDate": format_timestamp(end),
-                "workerId": self.id,
-            },
-        )
-
-    async def _execute(self, task: Task, context: RunContext) -> dict[str, Any] | None:
-        if not isinstance(task, RunnableTask):
-            raise LannerError(f"task type {task.type!r} cannot run on a worker")
-        timeout = task.timeout
-        if isinstance(timeout, str):
-            rendered = context.render_typed(timeout, "timeout")
-            timeout = rendered if isinstance(rendered, timedelta) else parse_duration(str(rendered))
-        if timeout is None:
-            return await task.run(context)
-        return await asyncio.wait_for(task.run(context), timeout.total_seconds())
-
-    def _timeout_text(self, payload: dict[str, Any]) -> str:
-        timeout = payload.get("task", {}).get("timeout")
-        if isinstance(timeout, str):
-            return timeout
-        if isinstance(timeout, (int, float)):
-            return format_duration(timedelta(seconds=timeout))
-        return "its timeout"
-
-    def _task(self, payload: dict[str, Any]) -> Task:
-        flow = payload["flow"]
-        key = (flow["namespace"], flow["id"], int(flow["revision"]), str(payload["taskId"]))
-        task = self._tasks.get(key)
-        if task is not None:
-            self._tasks.move_to_end(key)
-            return task
-        raw = payload["task"]
-        task_class = self.registry.resolve(str(raw.get("type")))
-        if task_class is None:
-            raise LannerError(f"task type {raw.get('type')!r} is not installed on worker {self.id}")
-        try:
-            task = task_class.model_validate(raw)
-        except ValidationError as error:
-            raise LannerError(f"invalid task {raw.get('id')!r}: {error}") from error
-        self._tasks[key] = task
-        if len(self._tasks) > 1024:
-            self._tasks.popitem(last=False)
-        return task
-
-    def _release(self, job: ClaimedJob) -> None:
-        self._running.pop(job.id, None)
-        self._slot_freed.set()
-
-    def _complete(self, job: ClaimedJob, payload: dict[str, Any]) -> None:
-        self._running.pop(job.id, None)
-        self._slot_freed.set()
-        self._buffer.results.append(JobResult(job.id, job.claim_token, job.execution_id, payload))
-        self._buffered.set()
-
-    def _log(self, job: ClaimedJob, task_id: str, record: TaskLogRecord) -> None:
-        flow = job.payload.get("flow", {})
-        self._buffer.logs.append(
-            {
-                "execution_id": job.execution_id,
-                "namespace": flow.get("namespace", ""),
-                "flow_id": flow.get("id", ""),
-                "task_run_id": job.task_run_id,
-                "task_id": task_id,
-                "attempt": job.attempt,
-                "level": record.level,
-                "message": record.message,
-                "timestamp": record.timestamp,
-            }
-        )
-        self._buffered.set()
-
-    # --- results, logs and kills ----------------------------------------------------------
-
-    async def _flush_loop(self, stopping: asyncio.Event) -> None:
-        while True:
-            await self._buffered.wait()
-            # Let results that finish together share one transaction.
-            await asyncio.sleep(self.settings.flush_interval)
-            try:
-                await self._flush()
-            except BackendError as error:
-                logger.warning("Worker %s could not write results (%s); retrying", self.id, error)
-                await asyncio.sleep(0.5)
-
-    async def _flush(self) -> None:
-        buffer = self._buffer
-        if not buffer.results and not buffer.logs:
-            self._buffered.clear()
             return
-        self._buffer = _Buffer()
-        self._buffered.clear()
-        try:
-            now = utc_now()
-            async with self.backend.db.transaction() as connection:
-                await self.backend.logs.insert(connection, buffer.logs)
-                accepted = await self.backend.jobs.finish(connection, buffer.results, now)
-                if accepted:
-                    await self.backend.notifier.publish(connection, [EXECUTOR])
-        except BaseException:
-            # Keep what could not be written for the next attempt, in order.
-            self._buffer.results[:0] = buffer.results
-            self._buffer.logs[:0] = buffer.logs
-            self._buffered.set()
-            raise
-        if accepted:
-            self.backend.notifier.after_commit([EXECUTOR])
-        for rejected in {result.job_id for result in buffer.results} - {
-            result.job_id for result in accepted
-        }:
-            logger.warning(
-                "Worker %s: the result of job %s was rejected because the job was "
-                "handed to another worker",
-                self.id,
-                rejected,
-            )
+        self._running.pop(job.id, None)
+        self._slot_freed.set()
+        self.buffer.add_result(JobResult(job.id, job.claim_token, job.execution_id, payload))
+
+    def _log_row(self, job: ClaimedJob, record: TaskLogRecord) -> dict[str, Any]:
+        flow = job.payload.get("flow", {})
+        return {
+            "execution_id": job.execution_id,
+            "namespace": flow.get("namespace", ""),
+            "flow_id": flow.get("id", ""),
+            "task_run_id": job.task_run_id,
+            "task_id": str(job.payload.get("taskId", "")),
+            "attempt": job.attempt,
+            "level": record.level,
+            "message": record.message,
+            "timestamp": record.timestamp,
+        }
+
+    # --- kills ----------------------------------------------------------------------------
 
     async def _kill_loop(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -357,9 +238,60 @@ class Worker:
             requested = await self.backend.jobs.kill_requested(connection, self.id)
         for job_id, token in requested:
             running = self._running.get(job_id)
-            if running is not None and running.job.claim_token == token and not running.killed:
-                running.killed = True
+            if running is not None and running.job.claim_token == token and running.stop is None:
+                running.stop = _Stop.KILL
                 running.task.cancel()
+
+    # --- liveness -------------------------------------------------------------------------
+
+    def _make_heartbeat(self) -> Heartbeat:
+        return Heartbeat(
+            self.backend,
+            self.id,
+            "worker",
+            self.settings.liveness,
+            self.settings.group,
+            on_lost=self._fence,
+        )
+
+    async def _heartbeat_loop(self, stopping: asyncio.Event) -> None:
+        interval = self.settings.liveness.heartbeat_interval
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=interval)
+            if stopping.is_set():
+                return
+            await self._heartbeat.beat()
+            if self._fenced:
+                await self._rejoin()
+
+    def _fence(self) -> None:
+        """Cancel every running task run: their jobs were, or are being, handed on."""
+        self._fenced = True
+        for running in self._running.values():
+            running.stop = _Stop.FENCE
+            running.task.cancel()
+
+    async def _rejoin(self) -> None:
+        """Register again under a new id once the cancelled task runs are gone."""
+        for running in list(self._running.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await running.task
+        old = self.id
+        self.id = _new_id()
+        self._heartbeat = self._make_heartbeat()
+        try:
+            await self._heartbeat.register()
+        except BackendError as error:
+            logger.warning("Worker %s could not register again yet: %s", old, error)
+            self.id = old
+            return
+        self._fenced = False
+        logger.warning("Worker %s registered again as %s", old, self.id)
+
+
+def _new_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-worker-{secrets.token_hex(3)}"
 
 
 async def _first(*awaitables: Any) -> None:
@@ -367,17 +299,3 @@ async def _first(*awaitables: Any) -> None:
     _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
-
-
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)
