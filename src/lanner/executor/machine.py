@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,6 +109,8 @@ class StateMachine:
         self.rng = rng or random.Random()
         self.effects = Effects()
         self._work: deque[Callable[[], None]] = deque()
+        # Ended task runs whose parent has not been told yet, by parent id (None for the flow).
+        self._untold: Counter[str | None] = Counter()
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class StateMachine:
             MessageKind.EXECUTION_CREATED: self._on_created,
             MessageKind.TASK_RUN_STARTED: self._on_started,
             MessageKind.TASK_RUN_RESULT: self._on_result,
+            MessageKind.TASK_RUN_LOST: self._on_lost,
             MessageKind.KILL: self._on_kill,
             MessageKind.TIMER: self._on_timer,
         }.get(message.kind)
@@ -191,6 +194,28 @@ class StateMachine:
         if state is State.SUCCESS and attempt_number > 1 and self._warn_on_retry(task_run):
             state = State.WARNING
         self._end(task_run, state)
+
+    def _on_lost(self, payload: dict[str, Any]) -> None:
+        """Run a task run again as a new attempt after its worker stopped without a result."""
+        task_run = self._task_run(payload)
+        attempt_number = require(payload, "attempt", int)
+        if task_run is None or task_run.state.is_terminal:
+            return
+        if task_run.attempt_number != attempt_number or task_run.attempts[-1].state.is_terminal:
+            return
+        worker = payload.get("workerId") or "its worker"
+        task_run.attempts[-1].set_state(State.FAILED, self.now)
+        self.execution.touch(task_run)
+        if self.execution.state is not State.RUNNING:
+            self._end(task_run, State.KILLED, apply_allowances=False)
+            return
+        self._log(
+            task_run,
+            "WARN",
+            f"worker {worker} stopped before reporting attempt {attempt_number}; "
+            f"the task run starts again as attempt {attempt_number + 1}",
+        )
+        self._enqueue_job(task_run, self.flow.task(task_run.task_id))
 
     def _on_kill(self, payload: dict[str, Any]) -> None:
         execution = self.execution
@@ -374,6 +399,7 @@ class StateMachine:
                 state = State.SUCCESS
         self.execution.set_task_run_state(task_run, state, self.now)
         parent = self.execution.parent_of(task_run)
+        self._untold[task_run.parent_id] += 1
         self._work.append(lambda: self._child_ended(parent, task_run))
 
     def _queue_advance(self, parent: TaskRun | None) -> None:
@@ -388,6 +414,7 @@ class StateMachine:
             self._work.popleft()()
 
     def _child_ended(self, parent: TaskRun | None, child: TaskRun) -> None:
+        self._untold[child.parent_id] -= 1
         if parent is not None and parent.state.is_terminal:
             return
         ended = parent is None and self.execution.state.is_terminal
@@ -430,6 +457,11 @@ class StateMachine:
             return
         children = self.execution.children(parent.id if parent else None)
         if children.active or (parent is not None and parent.internal.get("waiting")):
+            return
+        if self._untold[parent.id if parent else None]:
+            # A child ended but its parent has not decided what follows it: an advance is
+            # queued after that decision. A flowable that ends as it starts (an If without
+            # a matching branch) would otherwise let its parent end before its next sibling.
             return
         if parent is None and self.execution.state not in (State.RUNNING, State.KILLING):
             return
@@ -521,8 +553,10 @@ class StateMachine:
 
     def _kill(self, task_run: TaskRun) -> None:
         task = self.flow.task(task_run.task_id)
-        if isinstance(task, RunnableTask) and task_run.state in (State.CREATED, State.RUNNING):
-            # The worker (or the job queue, for a job nobody claimed) answers with KILLED.
+        attempt = task_run.attempts[-1] if task_run.attempts else None
+        if isinstance(task, RunnableTask) and attempt and not attempt.state.is_terminal:
+            # A job exists for the current attempt, a retry's included: the worker (or the job
+            # queue, for a job nobody claimed) answers with KILLED.
             self.effects.kill_task_runs.append(task_run.id)
         elif isinstance(task, RunnableTask) or not self.execution.children(task_run.id).active:
             # A retry wait, a paused task or a waiting flowable: nothing runs, end it now.
@@ -611,9 +645,12 @@ class StateMachine:
         return self.execution.task_runs.get(task_run_id)
 
     def _log_error(self, task_run: TaskRun | None, message: str) -> None:
+        self._log(task_run, "ERROR", message)
+
+    def _log(self, task_run: TaskRun | None, level: str, message: str) -> None:
         self.effects.logs.append(
             LogLine(
-                level="ERROR",
+                level=level,
                 message=message,
                 timestamp=self.now,
                 task_run_id=task_run.id if task_run else None,
