@@ -11,6 +11,7 @@ from typing import Any
 
 from lanner.backend.database import Database
 from lanner.backend.store import Backend
+from lanner.durations import parse_duration
 from lanner.executions.service import ExecutionService
 from lanner.executor.context import InstanceContext
 from lanner.executor.service import Executor, ExecutorSettings
@@ -59,8 +60,15 @@ class Instance:
                     poll_interval=executor_config.poll_interval,
                     cache_size=executor_config.cache_size,
                     liveness=liveness,
+                    retention=(
+                        parse_duration(executor_config.retention)
+                        if executor_config.retention
+                        else None
+                    ),
+                    purge_interval=executor_config.purge_interval,
                 ),
                 self.context,
+                self.storage,
             )
             self._spawn(self.executor.run(self.stopping), "executor")
         if worker:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -19,11 +19,15 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from lanner.durations import InvalidDuration, parse_duration
 from lanner.errors import ConfigurationError
 
 
 class ExecutorConfig(BaseModel):
     grouped: bool = True
+    # ISO-8601 duration (P30D): ended executions older than this are purged; unset keeps all.
+    retention: str | None = None
+    purge_interval: float = Field(default=3600.0, gt=0)
     concurrency: int = Field(default=8, ge=1)
     batch_size: int = Field(default=1000, ge=1)
     poll_interval: float = Field(default=1.0, gt=0)
@@ -71,6 +75,16 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, InitSettingsSource(settings_cls, _config_file()))
+
+    @field_validator("executor")
+    @classmethod
+    def _check_retention(cls, value: ExecutorConfig) -> ExecutorConfig:
+        if value.retention is not None:
+            try:
+                parse_duration(value.retention)
+            except InvalidDuration as error:
+                raise ValueError(f"executor.retention: {error}") from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:

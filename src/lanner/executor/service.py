@@ -24,7 +24,7 @@ import secrets
 import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,7 +39,9 @@ from lanner.executor.machine import Effects, StateMachine
 from lanner.executor.messages import ExecutorMessage, InvalidMessage, MessageKind
 from lanner.flows.cache import FlowCache
 from lanner.liveness import Heartbeat, LivenessSettings, hand_on_orphan_jobs
+from lanner.purge import purge_ended
 from lanner.states import State
+from lanner.storage import Storage
 from lanner.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,14 @@ class ExecutorSettings:
     # Executions kept in memory between batches.
     cache_size: int = 2000
     liveness: LivenessSettings = field(default_factory=LivenessSettings)
+    # Executions that ended longer ago than this are purged; None keeps everything.
+    retention: timedelta | None = None
+    # Seconds between two purges when a retention is set.
+    purge_interval: float = 3600.0
+
+
+# Failures in a row after which the oldest message of an execution is set aside.
+MAX_BATCH_FAILURES = 3
 
 
 class PoisonMessage(Exception):
@@ -75,16 +85,20 @@ class Executor:
         flows: FlowCache,
         settings: ExecutorSettings | None = None,
         instance: InstanceContext | None = None,
+        storage: Storage | None = None,
     ) -> None:
         self.backend = backend
         self.flows = flows
         self.settings = settings or ExecutorSettings()
         self.instance = instance or InstanceContext()
+        self.storage = storage
         self._cache: OrderedDict[str, Execution] = OrderedDict()
         self._in_flight: set[str] = set()
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._rng = random.Random()
+        # Consecutive unexpected failures of a batch, by execution id.
+        self._failures: dict[str, int] = {}
         self.id = f"{socket.gethostname()}-{os.getpid()}-executor-{secrets.token_hex(3)}"
 
     # --- loop -----------------------------------------------------------------------------
@@ -102,6 +116,8 @@ class Executor:
             asyncio.create_task(heartbeat.run(stopping)),
             asyncio.create_task(self._sweep(stopping)),
         ]
+        if self.settings.retention is not None and self.storage is not None:
+            background.append(asyncio.create_task(self._purge_loop(stopping)))
         backoff = 0.1
         try:
             while not stopping.is_set():
@@ -127,6 +143,16 @@ class Executor:
                     await task
             await heartbeat.deregister()
             logger.info("Executor %s stopped", self.id)
+
+    async def _purge_loop(self, stopping: asyncio.Event) -> None:
+        assert self.settings.retention is not None and self.storage is not None
+        while not stopping.is_set():
+            try:
+                await purge_ended(self.backend, self.storage, self.settings.retention)
+            except BackendError as error:
+                logger.warning("Executor %s could not purge ended executions: %s", self.id, error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=self.settings.purge_interval)
 
     async def _sweep(self, stopping: asyncio.Event) -> None:
         """Hand on the jobs of workers that stopped heartbeating."""
@@ -188,21 +214,41 @@ class Executor:
                         await self._set_aside(poison.message, poison.error)
         except BackendError as error:
             self._cache.pop(execution_id, None)
+            # Nothing of the batch was committed: its messages stay queued for the next try.
             logger.warning(
-                "Batch of execution %s failed: %s",
+                "Batch of execution %s failed and will be retried: %s",
                 execution_id,
                 error,
                 extra={"execution_id": execution_id},
             )
-        except Exception:
+        except Exception as error:
             self._cache.pop(execution_id, None)
-            logger.exception(
-                "Batch of execution %s failed", execution_id, extra={"execution_id": execution_id}
-            )
+            await self._unexpected_failure(execution_id, error)
+        else:
+            self._failures.pop(execution_id, None)
         finally:
             self._in_flight.discard(execution_id)
             # Messages may have arrived for it while it was in flight.
             self.backend.notifier.notify(EXECUTOR)
+
+    async def _unexpected_failure(self, execution_id: str, error: Exception) -> None:
+        """Log a batch that failed outside the state machine; set its oldest message aside
+        after repeated failures, so that one broken message cannot block its execution forever.
+        """
+        failures = self._failures.get(execution_id, 0) + 1
+        self._failures[execution_id] = failures
+        if failures == 1:
+            logger.exception(
+                "Batch of execution %s failed; it will be retried", execution_id,
+                extra={"execution_id": execution_id},
+            )
+        if failures < MAX_BATCH_FAILURES:
+            return
+        self._failures.pop(execution_id, None)
+        async with self.backend.db.transaction(write=False) as connection:
+            oldest = await self.backend.messages.fetch(connection, execution_id, utc_now(), 1)
+        if oldest:
+            await self._set_aside(oldest[0], error)
 
     # --- one batch ------------------------------------------------------------------------
 
