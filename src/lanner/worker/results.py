@@ -54,8 +54,8 @@ class ResultBuffer:
     async def run(self, worker_id: str) -> None:
         while True:
             await self._pending.wait()
-            # Let results that finish together share one transaction.
-            await asyncio.sleep(self.flush_interval)
+            if self.flush_interval:
+                await asyncio.sleep(self.flush_interval)
             try:
                 await self.flush(worker_id)
             except BackendError as error:

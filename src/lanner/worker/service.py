@@ -50,8 +50,9 @@ class WorkerSettings:
     poll_interval: float = 1.0
     # Seconds between two checks for kill requests of running jobs.
     kill_check_interval: float = 0.5
-    # Longest time results and logs wait in memory before they are written.
-    flush_interval: float = 0.02
+    # Seconds results and logs wait before they are written. Results that arrive while a
+    # write is under way are batched into the next one anyway, so no wait is the default.
+    flush_interval: float = 0.0
     # Key that decrypts SECRET inputs (the same LANNER_ENCRYPTION_KEY as the API's).
     encryption_key: str | None = None
     # Seconds a stopping worker lets running task runs finish before handing them back.
