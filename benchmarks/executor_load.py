@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import sys
 import tempfile
@@ -31,8 +32,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cluster import Client, Cluster, settle  # noqa: E402
-from common import (  # noqa: E402
+from cluster import Client, Cluster, settle
+from common import (
     command_line,
     create_postgres_database,
     drop_postgres_database,
@@ -162,7 +163,7 @@ async def sustained(rates: list[int], seconds: float) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for rate in rates:
 
-        async def body(client: Client, cluster: Cluster) -> dict[str, Any]:
+        async def body(client: Client, cluster: Cluster, rate: int = rate) -> dict[str, Any]:
             await client.wait_ready("bench", "two_tasks")
             interval = 60.0 / rate
             created: list[str] = []
@@ -210,7 +211,7 @@ async def hop_latency(runs: int) -> dict[str, Any]:
         for _ in range(runs):
             done = await client.wait((await client.create("bench", "hops")).id)
             ordered = sorted(done.task_runs.values(), key=lambda run: run.seq)
-            for previous, following in zip(ordered, ordered[1:], strict=False):
+            for previous, following in itertools.pairwise(ordered):
                 assert previous.end_date is not None
                 started = next(item.date for item in following.histories
                                if item.state.value == "RUNNING")

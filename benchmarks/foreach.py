@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402 - the benchmarks folder is not a package
+from common import (
     command_line,
     create_postgres_database,
     drop_postgres_database,
@@ -35,8 +35,8 @@ from common import (  # noqa: E402 - the benchmarks folder is not a package
     write_results,
 )
 
-from lanner.instance import Instance  # noqa: E402
-from lanner.settings import load_settings  # noqa: E402
+from lanner.instance import Instance
+from lanner.settings import load_settings
 
 FLOW = """
 id: foreach_100
