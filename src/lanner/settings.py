@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -24,6 +24,8 @@ from lanner.errors import ConfigurationError
 
 
 class ExecutorConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     grouped: bool = True
     # ISO-8601 duration (P30D): ended executions older than this are purged; unset keeps all.
     retention: str | None = None
@@ -35,6 +37,8 @@ class ExecutorConfig(BaseModel):
 
 
 class WorkerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     threads: int = Field(default=8, ge=1)
     group: str | None = None
     poll_interval: float = Field(default=1.0, gt=0)
@@ -42,8 +46,23 @@ class WorkerConfig(BaseModel):
 
 
 class LivenessConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     heartbeat_interval: float = Field(default=3.0, gt=0)
     heartbeat_timeout: float = Field(default=30.0, gt=0)
+
+
+class NamespaceFilesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Namespace file downloads in flight at once in one worker process, shared by its tasks;
+    # unset means max(32, 4 * the CPU cores the process may use).
+    max_concurrent_downloads: int | None = Field(default=None, ge=1)
+    # Downloads in flight at once for one task; unset means half the limit above.
+    max_concurrent_downloads_per_task: int | None = Field(default=None, ge=1)
+    # Keep downloaded contents in worker memory, keyed by namespace, path and stored version.
+    cache_enabled: bool = True
+    cache_max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
 
 
 class Settings(BaseSettings):
@@ -64,6 +83,7 @@ class Settings(BaseSettings):
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     liveness: LivenessConfig = Field(default_factory=LivenessConfig)
+    namespace_files: NamespaceFilesConfig = Field(default_factory=NamespaceFilesConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -121,7 +141,20 @@ def _config_file() -> dict[str, Any]:
         raise ConfigurationError(f"the configuration file {path!r} must hold a YAML mapping")
     # Accept both `lanner: {...}` and the settings at the top level.
     section = data.get("lanner", data)
-    return {key.replace("-", "_"): value for key, value in section.items()}
+    return {
+        key.replace("-", "_"): value if key == "globals" else _snake_keys(value)
+        for key, value in section.items()
+    }
+
+
+def _snake_keys(value: Any) -> Any:
+    """Accept `batch-size` for `batch_size` in nested settings, as YAML files often write.
+
+    The values of `globals` are flow data, not setting names, so they are left as written.
+    """
+    if isinstance(value, dict):
+        return {str(key).replace("-", "_"): _snake_keys(item) for key, item in value.items()}
+    return value
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -5,10 +5,11 @@ an execution does follows from here: which task runs come next, when a flowable 
 which state, retries, kills, `errors` and `finally` branches, flow outputs.
 
 Work is done through one first-in-first-out queue: a task run that ends queues "tell its
-parent", and a flowable that may be finished queues "advance it". A child that ends at once
-(a `runIf` that is false) is therefore handled before its parent checks whether anything is
-still active, and the order in which results arrive never matters: a parent ends exactly when
-its last active child has ended and it has nothing left to create.
+parent", and a flowable that may be finished queues "advance it". An advance waits while an
+ended child's "tell its parent" is still queued, so a child that ends at once (a `runIf` that
+is false, an If with no branch to run) is handled before its parent checks whether anything is
+still active. The order in which results arrive never matters: a parent ends exactly when its
+last active child has ended and it has nothing left to create.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import random
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from lanner.durations import InvalidDuration, format_duration, parse_duration
 from lanner.errors import LannerError
 from lanner.executions.model import Attempt, Execution, StateHistory, TaskRun
 from lanner.executor.context import InstanceContext, task_run_context
@@ -109,8 +111,9 @@ class StateMachine:
         self.rng = rng or random.Random()
         self.effects = Effects()
         self._work: deque[Callable[[], None]] = deque()
-        # Ended task runs whose parent has not been told yet, by parent id (None for the flow).
-        self._untold: Counter[str | None] = Counter()
+        # Ended task runs whose end their parent has not handled yet, by parent id (None for
+        # the flow).
+        self._pending_ends: Counter[str | None] = Counter()
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -159,8 +162,8 @@ class StateMachine:
             return
         if task_run.attempts[-1].state is not State.CREATED:
             return
-        date = _date(payload, "date", self.now)
         attempt = task_run.attempts[-1]
+        date = _not_before(_date(payload, "date", self.now), task_run, attempt)
         attempt.worker_id = payload.get("workerId")
         attempt.set_state(State.RUNNING, date)
         self.execution.set_task_run_state(task_run, State.RUNNING, date)
@@ -178,10 +181,14 @@ class StateMachine:
         attempt = task_run.attempts[-1]
         if attempt.state.is_terminal:
             return  # this attempt's result was applied already
-        if attempt.state is not State.RUNNING:
-            start_date = _date(payload, "startDate", end_date)
+        never_ran = state is State.KILLED and payload.get("startDate") is None
+        if attempt.state is not State.RUNNING and not never_ran:
+            # A result whose started message was missed gets its RUNNING state first, unless
+            # it is a job killed before any worker claimed it (KILLED without startDate).
+            start_date = _not_before(_date(payload, "startDate", end_date), task_run, attempt)
             attempt.set_state(State.RUNNING, start_date)
             self.execution.set_task_run_state(task_run, State.RUNNING, start_date)
+        end_date = _not_before(end_date, task_run, attempt)
         attempt.set_state(state, end_date)
         attempt.metrics = list(payload.get("metrics") or [])
         outputs = payload.get("outputs")
@@ -306,7 +313,13 @@ class StateMachine:
         attempt = Attempt(State.CREATED, [StateHistory(State.CREATED, self.now)])
         task_run.attempts.append(attempt)
         self.execution.touch(task_run)
-        context = task_run_context(self.flow, self.execution, task_run, self.instance)
+        try:
+            context = task_run_context(self.flow, self.execution, task_run, self.instance)
+        except LannerError as error:
+            # An expression of the task that cannot be parsed: no attempt can ever run it.
+            attempt.set_state(State.FAILED, self.now)
+            self._fail(task_run, f"task {task.id!r} cannot run: {error}")
+            return
         self.effects.jobs.append(
             NewJob(
                 task_run_id=task_run.id,
@@ -321,11 +334,29 @@ class StateMachine:
 
     def _start_flowable(self, task_run: TaskRun, task: FlowableTask) -> None:
         self.execution.set_task_run_state(task_run, State.RUNNING, self.now)
-        timeout = task.static_timeout()
+        try:
+            timeout = self._timeout(task_run, task)
+        except LannerError as error:
+            self._apply_step(task_run, Step(error=_located(task, error)))
+            self._queue_advance(task_run)
+            return
         if timeout is not None:
+            task_run.internal["timeout"] = format_duration(timeout)
             self._timer(task_run, TimerPurpose.TIMEOUT, self.now + timeout)
         self._apply_step(task_run, self._call(task_run, task, task.start))
         self._queue_advance(task_run)
+
+    def _timeout(self, task_run: TaskRun, task: Task) -> timedelta | None:
+        """Read a flowable's timeout, rendering it when it is an expression."""
+        if not isinstance(task.timeout, str):
+            return task.timeout
+        rendered = render_typed(task.timeout, self._context(task_run))
+        if isinstance(rendered, timedelta):
+            return rendered
+        try:
+            return parse_duration(str(rendered))
+        except InvalidDuration as error:
+            raise LannerError(f"invalid timeout: {error}") from None
 
     def _call(self, task_run: TaskRun, task: FlowableTask, method: Any) -> Step:
         """Call a flowable's decision method; an expression error fails the task run."""
@@ -333,7 +364,7 @@ class StateMachine:
         try:
             step: Step = method(context)
         except LannerError as error:
-            return Step(error=f"task {task.id!r}: {error}")
+            return Step(error=_located(task, error))
         return step
 
     def _flowable_context(
@@ -399,7 +430,7 @@ class StateMachine:
                 state = State.SUCCESS
         self.execution.set_task_run_state(task_run, state, self.now)
         parent = self.execution.parent_of(task_run)
-        self._untold[task_run.parent_id] += 1
+        self._pending_ends[task_run.parent_id] += 1
         self._work.append(lambda: self._child_ended(parent, task_run))
 
     def _queue_advance(self, parent: TaskRun | None) -> None:
@@ -414,7 +445,7 @@ class StateMachine:
             self._work.popleft()()
 
     def _child_ended(self, parent: TaskRun | None, child: TaskRun) -> None:
-        self._untold[child.parent_id] -= 1
+        self._pending_ends[child.parent_id] -= 1
         if parent is not None and parent.state.is_terminal:
             return
         ended = parent is None and self.execution.state.is_terminal
@@ -435,7 +466,7 @@ class StateMachine:
                     try:
                         step = task.on_child_end(context)
                     except LannerError as error:
-                        step = Step(error=f"task {task.id!r}: {error}")
+                        step = Step(error=_located(task, error))
                     self._apply_step(parent, step)
             elif phase != MAIN:
                 self._create_next_in_branch(parent, child)
@@ -458,7 +489,7 @@ class StateMachine:
         children = self.execution.children(parent.id if parent else None)
         if children.active or (parent is not None and parent.internal.get("waiting")):
             return
-        if self._untold[parent.id if parent else None]:
+        if self._pending_ends[parent.id if parent else None]:
             # A child ended but its parent has not decided what follows it: an advance is
             # queued after that decision. A flowable that ends as it starts (an If without
             # a matching branch) would otherwise let its parent end before its next sibling.
@@ -556,7 +587,7 @@ class StateMachine:
         attempt = task_run.attempts[-1] if task_run.attempts else None
         if isinstance(task, RunnableTask) and attempt and not attempt.state.is_terminal:
             # A job exists for the current attempt, a retry's included: the worker (or the job
-            # queue, for a job nobody claimed) answers with KILLED.
+            # queue, for an unclaimed job) answers with KILLED.
             self.effects.kill_task_runs.append(task_run.id)
         elif isinstance(task, RunnableTask) or not self.execution.children(task_run.id).active:
             # A retry wait, a paused task or a waiting flowable: nothing runs, end it now.
@@ -564,7 +595,7 @@ class StateMachine:
 
     def _time_out(self, task_run: TaskRun) -> None:
         task = self.flow.task(task_run.task_id)
-        timeout = task.static_timeout()
+        timeout = task_run.internal.get("timeout", "its timeout")
         self._log_error(task_run, f"task {task.id!r} timed out after {timeout}")
         task_run.internal["timedOut"] = True
         task_run.internal["failed"] = True
@@ -658,6 +689,21 @@ class StateMachine:
                 attempt=task_run.attempt_number or None if task_run else None,
             )
         )
+
+
+def _not_before(date: datetime, task_run: TaskRun, attempt: Attempt) -> datetime:
+    """Move a date a worker reported to no earlier than the last state it follows.
+
+    A worker's clock may lag the executor's, and a worker may read its clock before it waits
+    for a database lock, so its dates can precede the attempt's creation by the executor.
+    """
+    return max(date, task_run.histories[-1].date, attempt.histories[-1].date)
+
+
+def _located(task: Task, error: LannerError) -> str:
+    """Name the task in an error message unless the message already does."""
+    message = str(error)
+    return message if f"task {task.id!r}" in message else f"task {task.id!r}: {message}"
 
 
 def _date(payload: dict[str, Any], name: str, default: datetime) -> datetime:
