@@ -37,6 +37,7 @@ def execution_row(execution: Execution) -> dict[str, Any]:
             "internal": execution.internal,
         },
         "version": execution.version,
+        "parent_id": (execution.parent or {}).get("executionId"),
     }
 
 

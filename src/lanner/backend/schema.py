@@ -52,7 +52,10 @@ executions = sa.Table(
     sa.Column("data", Json, nullable=False),
     # Incremented on every save: the executor's cache of an execution is valid while it matches.
     sa.Column("version", sa.Integer, nullable=False, default=0),
+    # The execution whose Subflow or ForEachItem task started this one.
+    sa.Column("parent_id", sa.String(32), nullable=True),
     sa.Index(None, "namespace", "flow_id", "created"),
+    sa.Index(None, "parent_id"),
     sa.Index(None, "state"),
     sa.Index(None, "created"),
 )
@@ -147,4 +150,32 @@ components = sa.Table(
     sa.Column("worker_group", sa.String(150), nullable=True),
     sa.Column("started", UtcDateTime, nullable=False),
     sa.Column("heartbeat", UtcDateTime, nullable=False),
+)
+
+# Key-value pairs stored per namespace; `expires` is set when the pair has a TTL.
+kv = sa.Table(
+    "kv",
+    metadata,
+    sa.Column("namespace", sa.String(150), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", Json, nullable=True),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.Column("expires", UtcDateTime, nullable=True),
+)
+
+# The state of each trigger of each flow: the next date a Schedule fires, whether the trigger is
+# disabled, and what a scheduler must remember between two evaluations.
+triggers = sa.Table(
+    "triggers",
+    metadata,
+    sa.Column("namespace", sa.String(150), primary_key=True),
+    sa.Column("flow_id", sa.String(100), primary_key=True),
+    sa.Column("trigger_id", sa.String(256), primary_key=True),
+    sa.Column("flow_revision", sa.Integer, nullable=False),
+    sa.Column("next_date", UtcDateTime, nullable=True),
+    sa.Column("last_date", UtcDateTime, nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.Index(None, "next_date"),
 )

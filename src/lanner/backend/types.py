@@ -37,8 +37,9 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-# JSON documents: JSONB on PostgreSQL, text on SQLite, compact either way.
-Json = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+# JSON documents, stored as text on both databases: PostgreSQL's JSON type keeps the text as
+# written, so maps keep the key order users gave them, where JSONB would sort the keys.
+Json = sa.JSON(none_as_null=True).with_variant(postgresql.JSON(none_as_null=True), "postgresql")
 
 # Ordered, auto-incremented ids; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

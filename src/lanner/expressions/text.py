@@ -2,8 +2,9 @@
 
 Kestra prints maps and lists as compact JSON (Jackson), booleans as `true`/`false`,
 null as the empty string, doubles with Java's `Double.toString` and instants with
-`Instant.toString`. Every place that turns a value into text goes through `to_text`, so
-Python's repr (single quotes, `True`, `None`) never leaks into a rendered property.
+`Instant.toString`. Interpolation (the environment's finalize hook), `~`, `+` with text
+and the text filters all convert through `to_text`, so Python's repr (single quotes,
+`True`, `None`) does not appear in rendered properties.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from jinja2.runtime import Undefined
 
 from lanner.durations import format_duration
-from lanner.expressions.undefined import raise_if_undefined
+from lanner.expressions.errors import UndefinedVariable
+from lanner.expressions.undefined import raise_if_undefined, undefined_path
 from lanner.expressions.values import MapEntry
 
 _FALSE_TEXTS = frozenset({"false", "0", "-0", ""})
@@ -169,8 +171,8 @@ def _write_json_object(value: Mapping[Any, Any], write: Callable[[str], object])
 def to_plain(value: Any) -> Any:
     """Convert a value to plain JSON types (dict, list, str, int, float, bool, None).
 
-    Dates become ISO text and other objects their text form; used before handing values
-    to jq, YAML or JSON libraries that only know the plain types.
+    Dates become ISO text and other objects their text form. The jq and YAML libraries
+    accept only the plain types, so values pass through here first.
     """
     if value is None or isinstance(value, str | bool | int | float):
         return value
@@ -191,16 +193,15 @@ def to_plain(value: Any) -> Any:
 def is_truthy(value: Any) -> bool:
     """Apply Kestra's condition rule (runIf, If, conditions) to a rendered value.
 
-    False are: None, False, numeric zero, and text that is "false", "0", "-0" or empty once
-    surrounding whitespace is removed. Everything else, including "False" and empty lists,
-    is true. Raises the undefined-variable error for an undefined value.
+    False are: None, False, and a value whose text is exactly "false", "0", "-0" or empty.
+    Kestra compares the rendered text, so the float 0.0 (text "0.0"), " false " and "False"
+    are true, like empty lists. Raises the undefined-variable error for an undefined value.
     """
     if value is None:
         return False
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float | Decimal):
-        return value != 0
     if isinstance(value, Undefined):
-        raise_if_undefined(value)
-    return to_text(value).strip() not in _FALSE_TEXTS
+        path = undefined_path(value)
+        raise UndefinedVariable(f"undefined variable '{path}' used as a condition", path)
+    return to_text(value) not in _FALSE_TEXTS

@@ -15,6 +15,8 @@ def reveal_secret_inputs(
     """Return the context with SECRET inputs decrypted, and the plain values to mask."""
     if not secret_ids:
         return variables, []
+    if key is None and not _any_secret_value(variables.get("inputs") or {}, secret_ids):
+        return variables, []
     if key is None:
         raise LannerError(
             "this flow has SECRET inputs but the worker has no encryption key; set "
@@ -39,3 +41,13 @@ def reveal_secret_inputs(
             plain_values.append(plain)
     revealed["inputs"] = inputs
     return revealed, plain_values
+
+
+def _any_secret_value(inputs: dict[str, Any], secret_ids: list[str]) -> bool:
+    for secret_id in secret_ids:
+        holder: Any = inputs
+        for part in secret_id.split("."):
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if isinstance(holder, str):
+            return True
+    return False

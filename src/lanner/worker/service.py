@@ -170,8 +170,10 @@ class Worker:
             await _first(self._slot_freed.wait(), stopping.wait())
             return
         wake = self.backend.notifier.watch(WORKER)
-        now = utc_now()
         async with self.backend.db.transaction() as connection:
+            # Read the clock inside the transaction: on SQLite, BEGIN waits for the write lock,
+            # and the claim date must not come before the job existed.
+            now = utc_now()
             jobs = await self.backend.jobs.claim(
                 connection, self.id, self.settings.group, free, now
             )
