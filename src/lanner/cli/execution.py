@@ -12,7 +12,7 @@ from rich.table import Table
 
 from lanner.cli.client import ApiClient, server_option
 from lanner.cli.display import dump_json
-from lanner.cli.errors import handle_errors
+from lanner.cli.errors import CommandFailed, handle_errors
 
 TERMINAL = {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "SKIPPED", "RETRIED"}
 
@@ -27,7 +27,7 @@ def execution_group() -> None:
 @click.option("--flow-id", help="Only executions of this flow.")
 @click.option("--state", "states", multiple=True, help="Only executions in this state.")
 @click.option("--size", default=25, show_default=True, help="How many executions to list.")
-@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @server_option
 @handle_errors()
 def list_executions(
@@ -80,14 +80,28 @@ def show(execution_id: str, server: str) -> None:
 @execution_group.command("logs")
 @click.argument("execution_id")
 @click.option("--level", default=None, help="Lowest level shown (TRACE, DEBUG, INFO, WARN, ERROR).")
+@click.option(
+    "--follow",
+    "-f",
+    "live",
+    is_flag=True,
+    help="Keep printing new lines until the execution has ended.",
+)
 @server_option
 @handle_errors()
-def logs(execution_id: str, level: str | None, server: str) -> None:
+def logs(execution_id: str, level: str | None, live: bool, server: str) -> None:
     """Print the logs of an execution."""
     params = {"minLevel": level} if level else {}
     with ApiClient(server) as client:
-        for entry in client.request("GET", f"/logs/{execution_id}", params=params):
-            click.echo(_log_text(entry))
+        if not live:
+            for entry in client.request("GET", f"/logs/{execution_id}", params=params):
+                click.echo(_log_text(entry))
+            return
+        for _, data in client.stream(f"/logs/{execution_id}/follow", params=params):
+            entry = json.loads(data)
+            # The stream opens and closes with empty objects.
+            if entry:
+                click.echo(_log_text(entry))
 
 
 @execution_group.command("follow")
@@ -95,20 +109,23 @@ def logs(execution_id: str, level: str | None, server: str) -> None:
 @server_option
 @handle_errors()
 def follow(execution_id: str, server: str) -> None:
-    """Print state changes of an execution as they happen, until it ends."""
+    """Print state changes of an execution as they happen, until it has ended.
+
+    Exit code: 0 when it ends in SUCCESS or WARNING, 1 otherwise.
+    """
+    last: tuple[str, dict[str, str]] | None = None
     with ApiClient(server) as client:
-        last = None
         for _, data in client.stream(f"/executions/{execution_id}/follow"):
             execution = json.loads(data)
             state = execution["state"]["current"]
             runs = {run["id"]: run["state"]["current"] for run in execution.get("taskRunList", [])}
             if (state, runs) != last:
-                done = sum(1 for value in runs.values() if value in TERMINAL)
-                click.echo(f"{state}: {done}/{len(runs)} task run(s) ended")
+                ended = sum(1 for value in runs.values() if value in TERMINAL)
+                click.echo(f"{state}: {ended}/{len(runs)} task run(s) ended")
                 last = (state, runs)
-            if state in TERMINAL:
-                break
-    sys.exit(0 if last and last[0] in ("SUCCESS", "WARNING") else 1)
+    if last is None or last[0] not in TERMINAL:
+        raise CommandFailed(f"the stream of execution {execution_id} ended before the execution")
+    sys.exit(0 if last[0] in ("SUCCESS", "WARNING") else 1)
 
 
 @execution_group.command("kill")

@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from lanner.cli.errors import handle_errors
-from lanner.errors import InvalidFlow
+from lanner.errors import ConfigurationError, InvalidFlow
 from lanner.flows.parser import parse_paths
 from lanner.instance import Instance
 from lanner.settings import Settings, load_settings
@@ -19,7 +22,11 @@ from lanner.settings import Settings, load_settings
 logger = logging.getLogger(__name__)
 
 
-def _common(function):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _common(function: F) -> F:
+    """Add the options every server command takes: database, storage and data directory."""
     options = [
         click.option(
             "--database",
@@ -159,6 +166,8 @@ async def _serve(
     web: bool = False,
     flows_dir: Path | None = None,
 ) -> None:
+    # Take the port before starting anything, so a port in use fails at once and clearly.
+    listener = _listen(settings.host, settings.port) if web else None
     instance = Instance(settings)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -168,11 +177,13 @@ async def _serve(
         await instance.start(executor=executor, worker=worker)
         if flows_dir is not None:
             await _deploy_folder(instance, flows_dir)
-        if web:
-            await _run_web(instance, settings)
+        if listener is not None:
+            await _run_web(instance, listener)
         else:
             await instance.stopping.wait()
     finally:
+        if listener is not None:
+            listener.close()
         await instance.stop()
 
 
@@ -194,27 +205,48 @@ async def _deploy_folder(instance: Instance, folder: Path) -> None:
         logger.info("Deployed %s.%s revision %d", result.namespace, result.id, result.revision)
 
 
-async def _run_web(instance: Instance, settings: Settings) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """Open the web server's listening socket; raise ConfigurationError when that fails."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        listener = socket.socket(family, kind, protocol)
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {error}; check the --host value"
+        ) from error
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as error:
+        listener.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; stop the program "
+            "using that port or choose another with --port"
+        ) from error
+    return listener
+
+
+async def _run_web(instance: Instance, listener: socket.socket) -> None:
     import uvicorn
 
     from lanner.api.app import create_app
 
-    config = uvicorn.Config(
-        create_app(instance),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        lifespan="off",
-    )
+    config = uvicorn.Config(create_app(instance), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    # Uvicorn's own signal handlers would fight ours: stopping the instance stops the server.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # Uvicorn (0.29 and later) takes SIGINT and SIGTERM while it serves, which would hide them
+    # from the instance: keep ours, since stopping the instance stops the server.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    host, port = listener.getsockname()[:2]
+    url_host = f"[{host}]" if ":" in host else host
     click.echo(
-        f"Lanner is running on http://{settings.host}:{settings.port} "
+        f"Lanner is running on http://{url_host}:{port} "
         f"(database {instance.backend.db.redacted_url()})"
     )
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
     stopping = asyncio.create_task(instance.stopping.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
     await serving
+    stopping.cancel()
