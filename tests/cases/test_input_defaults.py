@@ -173,11 +173,9 @@ async def test_default_checked_on_save(
         pytest.param("JSON", "", '"{bad"', "'{bad'", id="json"),
         pytest.param(
             "STRING", "validator: '^z$'", "'x: y'", "'x: y'", id="string-with-colon",
-            marks=pytest.mark.xfail(strict=True, reason="problem text rewrites the last ': '"),
         ),
         pytest.param(
             "YAML", "", "'a: [b'", "'a: [b'", id="yaml",
-            marks=pytest.mark.xfail(strict=True, reason="problem text rewrites the last ': '"),
         ),
     ],
 )

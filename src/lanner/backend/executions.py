@@ -21,6 +21,7 @@ from lanner.backend.codec import (
     task_run_row,
 )
 from lanner.backend.schema import executions, task_runs
+from lanner.backend.sql import escape_like
 from lanner.executions.model import Execution
 from lanner.states import TERMINAL_STATES, State
 
@@ -142,7 +143,7 @@ class ExecutionRepository:
         if namespace:
             condition &= sa.or_(
                 executions.c.namespace == namespace,
-                executions.c.namespace.like(namespace.replace("%", "\\%") + ".%", escape="\\"),
+                executions.c.namespace.like(escape_like(namespace) + ".%", escape="\\"),
             )
         if flow_id:
             condition &= executions.c.flow_id == flow_id

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanner.backend.schema import flow_revisions, flows
+from lanner.backend.sql import escape_like
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,10 @@ class FlowRepository:
         if namespace:
             condition &= sa.or_(
                 flows.c.namespace == namespace,
-                flows.c.namespace.like(_escape_like(namespace) + ".%", escape="\\"),
+                flows.c.namespace.like(escape_like(namespace) + ".%", escape="\\"),
             )
         if query:
-            pattern = f"%{_escape_like(query)}%"
+            pattern = f"%{escape_like(query)}%"
             condition &= sa.or_(
                 flows.c.id.like(pattern, escape="\\"), flows.c.namespace.like(pattern, escape="\\")
             )
@@ -164,7 +165,3 @@ def _stored(row: sa.Row[tuple[object, ...]]) -> StoredFlow:
     return StoredFlow(
         row.namespace, row.id, row.revision, row.source, row.updated, row.disabled, row.deleted
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -70,6 +70,11 @@ class ExecutionService:
                 if stored is None or stored.deleted:
                     raise FlowNotFound(namespace, flow_id)
                 revision = stored.revision
+            else:
+                # A deletion is stored as a revision too; it cannot run.
+                wanted = await self.backend.flows.revision(connection, namespace, flow_id, revision)
+                if wanted is None or wanted.deleted:
+                    raise FlowNotFound(namespace, flow_id, revision)
             flow = await self.flows.get(connection, namespace, flow_id, revision)
         if flow.flow.disabled:
             raise FlowDisabled(

@@ -5,25 +5,22 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SerializeAsAny, field_validator
+from pydantic_core import PydanticCustomError
 
 from lanner.flows.inputs import Input
 from lanner.tasks.base import Task
+from lanner.tasks.labels import Label, LabelList
 from lanner.tasks.properties import (
     FLOW_ID_PATTERN,
     MODEL_CONFIG,
     NAMESPACE_PATTERN,
     Duration,
-    Text,
 )
 from lanner.tasks.retry import Retry
+from lanner.triggers.base import Trigger
 
-
-class Label(BaseModel):
-    model_config = MODEL_CONFIG
-
-    key: str
-    value: Text
+FLOW_ID_CHARACTERS = "letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 
 class FlowOutput(BaseModel):
@@ -84,7 +81,7 @@ class Flow(BaseModel):
     namespace: str = Field(min_length=1, max_length=150)
     revision: int | None = Field(default=None, ge=1)
     description: str | None = None
-    labels: list[Label] = Field(default_factory=list)
+    labels: LabelList = Field(default_factory=list)
     inputs: list[Input] | None = None
     variables: dict[str, Any] | None = None
     tasks: list[Task] = Field(min_length=1)
@@ -93,7 +90,8 @@ class Flow(BaseModel):
     after_execution: list[Task] | None = None
     outputs: list[FlowOutput] | None = None
     retry: Retry | None = None
-    triggers: list[Any] | None = None
+    # Built by the parser from the trigger registry; any trigger type may sit here.
+    triggers: list[SerializeAsAny[Trigger]] | None = None
     concurrency: Concurrency | None = None
     sla: list[Sla] | None = None
     disabled: bool = False
@@ -108,9 +106,10 @@ class Flow(BaseModel):
     @classmethod
     def _check_id(cls, value: str) -> str:
         if not FLOW_ID_PATTERN.match(value):
-            raise ValueError(
-                f"invalid flow id {value!r}: use letters, digits, '.', '_' and '-', "
-                "starting with a letter or digit"
+            raise PydanticCustomError(
+                "invalid_flow_id",
+                "invalid flow id {value}",
+                {"value": repr(value), "hint": f"use {FLOW_ID_CHARACTERS}"},
             )
         return value
 
@@ -118,18 +117,11 @@ class Flow(BaseModel):
     @classmethod
     def _check_namespace(cls, value: str) -> str:
         if not NAMESPACE_PATTERN.match(value):
-            raise ValueError(
-                f"invalid namespace {value!r}: use lowercase letters, digits, '.', '_' and '-', "
-                "starting with a letter or digit"
-            )
-        return value
-
-    @field_validator("labels", mode="before")
-    @classmethod
-    def _labels_from_map(cls, value: Any) -> Any:
-        # Kestra accepts labels as a map or as a list of {key, value}.
-        if isinstance(value, dict):
-            return [{"key": str(key), "value": item} for key, item in value.items()]
+            hint = f"use lowercase {FLOW_ID_CHARACTERS}"
+            if NAMESPACE_PATTERN.match(value.lower()):
+                hint = f"write it in lowercase: {value.lower()!r}"
+            context = {"value": repr(value), "hint": hint}
+            raise PydanticCustomError("invalid_namespace", "invalid namespace {value}", context)
         return value
 
     @property
@@ -138,3 +130,6 @@ class Flow(BaseModel):
 
     def label_map(self) -> dict[str, str]:
         return {label.key: label.value for label in self.labels}
+
+
+__all__ = ["Concurrency", "Flow", "FlowOutput", "Label", "PluginDefault", "Sla"]

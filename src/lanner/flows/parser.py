@@ -7,21 +7,29 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lanner.errors import InvalidFlow, Problem
-from lanner.flows.checks import check_flow
+from lanner.flows.builder import TaskBuilder, TriggerBuilder
+from lanner.flows.checks import (
+    check_flow,
+    check_flow_inputs,
+    check_system_labels,
+    check_unique_ids,
+)
+from lanner.flows.inputs import Input
 from lanner.flows.model import Flow, PluginDefault
-from lanner.flows.plugin_defaults import apply_defaults
+from lanner.flows.plugin_defaults import LocatedDefault
 from lanner.flows.problems import problems_from_validation
 from lanner.flows.yaml_source import Path, YamlDocument, load_documents
-from lanner.tasks.base import Task
-from lanner.tasks.invalid import InvalidTask
 from lanner.tasks.registry import TaskRegistry, default_registry
+from lanner.triggers.registry import TriggerRegistry, default_trigger_registry
 
 logger = logging.getLogger(__name__)
 
 FLOW_TASK_LISTS = ("tasks", "errors", "finally", "afterExecution")
+# `taskDefaults` is the older name of `pluginDefaults`.
+DEFAULT_LISTS = ("pluginDefaults", "taskDefaults")
 
 
 @dataclass
@@ -46,24 +54,35 @@ class ParsedDocument:
 
 
 def parse_documents(
-    text: str, source: str = "", registry: TaskRegistry | None = None
+    text: str,
+    source: str = "",
+    registry: TaskRegistry | None = None,
+    triggers: TriggerRegistry | None = None,
 ) -> list[ParsedDocument]:
     """Parse every `---`-separated flow of a YAML text."""
     registry = registry or default_registry()
+    triggers = triggers or default_trigger_registry()
     documents = load_documents(text)
     if not documents:
-        return [ParsedDocument(source, text, problems=[Problem("the document is empty")])]
-    return [_parse_document(document, source, registry) for document in documents]
+        hint = "write a flow with id, namespace and tasks"
+        empty = Problem("the document is empty", line=1, column=1, hint=hint)
+        return [ParsedDocument(source, text, problems=[empty])]
+    results = [_parse_document(document, source, registry, triggers) for document in documents]
+    for result in results:
+        # Report problems in the order of the text, as an editor lists them.
+        result.problems.sort(key=lambda problem: (problem.line or 0, problem.column or 0))
+    return results
 
 
 def parse_flow(text: str, source: str = "", registry: TaskRegistry | None = None) -> Flow:
     """Parse a text holding exactly one flow; raise InvalidFlow listing every problem."""
     documents = parse_documents(text, source, registry)
     if len(documents) != 1:
-        raise InvalidFlow(
-            problems=[Problem(f"expected one flow, found {len(documents)} YAML documents")],
-            source=source,
+        problem = Problem(
+            f"expected one flow, found {len(documents)} YAML documents",
+            hint="keep one flow in this text, without '---' separators",
         )
+        raise InvalidFlow(problems=[problem], source=source)
     document = documents[0]
     if not document.valid or document.flow is None:
         raise document.error()
@@ -79,9 +98,11 @@ def parse_paths(
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            results.append(
-                ParsedDocument(str(path), "", problems=[Problem(f"cannot read the file: {error}")])
+            problem = Problem(
+                f"cannot read the file: {error}",
+                hint="check that it exists, is readable and is UTF-8 text",
             )
+            results.append(ParsedDocument(str(path), "", problems=[problem]))
             continue
         results += parse_documents(text, str(path), registry)
     return results
@@ -97,7 +118,12 @@ def _flow_files(paths: list[FilePath]) -> list[FilePath]:
     return files
 
 
-def _parse_document(document: YamlDocument, source: str, registry: TaskRegistry) -> ParsedDocument:
+def _parse_document(
+    document: YamlDocument,
+    source: str,
+    registry: TaskRegistry,
+    triggers: TriggerRegistry,
+) -> ParsedDocument:
     result = ParsedDocument(
         source, document.text, problems=list(document.problems), document_source=document.source
     )
@@ -106,30 +132,38 @@ def _parse_document(document: YamlDocument, source: str, registry: TaskRegistry)
         return result
     if not isinstance(data, dict):
         result.problems.append(
-            document.problem((), "a flow must be a YAML mapping with id, namespace and tasks")
+            document.problem(
+                (),
+                "a flow must be a YAML mapping",
+                "start the document with 'id:', 'namespace:' and 'tasks:' lines",
+            )
         )
         return result
     result.flow_id = data.get("id") if isinstance(data.get("id"), str) else None
     result.namespace = data.get("namespace") if isinstance(data.get("namespace"), str) else None
 
     defaults = _plugin_defaults(data, document, result.problems)
-    builder = TaskBuilder(registry, document, defaults, result.problems)
+    task_builder = TaskBuilder(registry, document, defaults, result.problems)
+    trigger_builder = TriggerBuilder(triggers, document, defaults, result.problems)
     raw = dict(data)
+    for key in DEFAULT_LISTS:
+        if isinstance(raw.get(key), list):
+            # Their problems are reported already: keep only the valid entries.
+            raw[key] = [located.default for located in defaults if located.path[0] == key]
     for name in FLOW_TASK_LISTS:
         if isinstance(raw.get(name), list):
-            raw[name] = builder.build_list(raw[name], (name,))
+            raw[name] = task_builder.build_list(raw[name], (name,))
     if isinstance(raw.get("triggers"), list):
-        raw["triggers"] = [
-            apply_defaults(trigger, defaults, registry.names_of)
-            if isinstance(trigger, dict)
-            else trigger
-            for trigger in raw["triggers"]
-        ]
+        raw["triggers"] = trigger_builder.build_list(raw["triggers"], ("triggers",))
+    result.problems += check_unique_ids(task_builder.ids, "task", document)
+    result.problems += check_unique_ids(trigger_builder.ids, "trigger", document)
+    result.problems += check_system_labels(document)
 
     try:
         flow = Flow.model_validate(raw)
     except ValidationError as error:
         result.problems += problems_from_validation(error, document, (), raw, Flow)
+        result.problems += _check_inputs_alone(raw.get("inputs"), document)
         return result
 
     result.problems += check_flow(flow, document)
@@ -138,96 +172,48 @@ def _parse_document(document: YamlDocument, source: str, registry: TaskRegistry)
     return result
 
 
+def _check_inputs_alone(raw_inputs: Any, document: YamlDocument) -> list[Problem]:
+    """Check the inputs of a flow that is invalid elsewhere, so their problems show too."""
+    try:
+        inputs = _INPUTS.validate_python(raw_inputs or [])
+    except ValidationError:
+        # Flow validation has reported these already.
+        return []
+    return check_flow_inputs(inputs, document)
+
+
+_INPUTS: TypeAdapter[list[Input]] = TypeAdapter(list[Input])
+
+
 def _plugin_defaults(
     data: dict[str, Any], document: YamlDocument, problems: list[Problem]
-) -> list[PluginDefault]:
-    defaults: list[PluginDefault] = []
-    for key in ("pluginDefaults", "taskDefaults"):
+) -> list[LocatedDefault]:
+    defaults: list[LocatedDefault] = []
+    for key in DEFAULT_LISTS:
         entries = data.get(key)
         if not isinstance(entries, list):
             continue
         for index, entry in enumerate(entries):
             try:
-                defaults.append(PluginDefault.model_validate(entry))
+                default = PluginDefault.model_validate(entry)
             except ValidationError as error:
                 problems += problems_from_validation(
                     error, document, (key, index), entry, PluginDefault
                 )
+                continue
+            defaults.append(LocatedDefault(default, (key, index)))
     return defaults
-
-
-class TaskBuilder:
-    """Build task models bottom-up, so a problem in one task never hides another's."""
-
-    def __init__(
-        self,
-        registry: TaskRegistry,
-        document: YamlDocument,
-        defaults: list[PluginDefault],
-        problems: list[Problem],
-    ) -> None:
-        self.registry = registry
-        self.document = document
-        self.defaults = defaults
-        self.problems = problems
-
-    def build_list(self, raw_tasks: list[Any], path: Path) -> list[Any]:
-        return [self.build(raw, (*path, index)) for index, raw in enumerate(raw_tasks)]
-
-    def build(self, raw: Any, path: Path) -> Task:
-        if not isinstance(raw, dict):
-            self._problem(path, "a task must be a mapping with at least 'id' and 'type'")
-            return InvalidTask.placeholder(path)
-        type_name = raw.get("type")
-        if not isinstance(type_name, str) or not type_name:
-            self._problem(path, "missing required property 'type'")
-            return InvalidTask.placeholder(path)
-        task_class = self.registry.resolve(type_name)
-        if task_class is None:
-            suggestion = self.registry.suggest(type_name)
-            hint = f"did you mean {suggestion!r}?" if suggestion else None
-            self._problem((*path, "type", "<value>"), f"unknown task type {type_name!r}", hint)
-            return InvalidTask.placeholder(path)
-
-        raw = apply_defaults(raw, self.defaults, self.registry.names_of)
-        prepared = dict(raw)
-        for location in task_class.child_task_locations(raw):
-            self._build_children(prepared, location, path)
-
-        try:
-            return task_class.model_validate(prepared)
-        except ValidationError as error:
-            self.problems += problems_from_validation(
-                error, self.document, path, prepared, task_class
-            )
-            return InvalidTask.placeholder(path)
-
-    def _build_children(self, prepared: dict[str, Any], location: Path, path: Path) -> None:
-        # Replace the raw child task maps found at `location` by built tasks, copying each
-        # container on the way so that the raw document stays untouched.
-        container: Any = prepared
-        for part in location[:-1]:
-            child = container[part]
-            copied = dict(child) if isinstance(child, dict) else list(child)
-            container[part] = copied
-            container = copied
-        last = location[-1]
-        value = container[last]
-        if isinstance(value, list):
-            container[last] = self.build_list(value, (*path, *location))
-        elif isinstance(value, dict):
-            container[last] = self.build(value, (*path, *location))
-
-    def _problem(self, path: Path, message: str, hint: str | None = None) -> None:
-        self.problems.append(self.document.problem(path, message, hint))
 
 
 def model_problems(
     model: type[BaseModel], raw: Any, document: YamlDocument, path: Path
 ) -> list[Problem]:
-    """Validate a raw map against a model, returning its problems (used for triggers)."""
+    """Validate a raw map against a model, returning its problems."""
     try:
         model.model_validate(raw)
     except ValidationError as error:
         return problems_from_validation(error, document, path, raw, model)
     return []
+
+
+__all__ = ["ParsedDocument", "TaskBuilder", "parse_documents", "parse_flow", "parse_paths"]

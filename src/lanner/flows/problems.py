@@ -1,16 +1,78 @@
-"""Turn pydantic validation errors into located, readable flow problems."""
+"""Turn pydantic validation errors into located, readable flow problems, each with a fix hint.
+
+Pydantic reports one error per failed check, with a location that also names union members
+(`constant`, `plugin:io.kestra...`, `list[str]`). This module maps each location back to the
+YAML path the user wrote, merges the errors that one wrong value causes in several union
+members, and words each problem with what to change.
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from lanner.errors import Problem
+from lanner.flows.plugin_registry import suggest_type_name
 from lanner.flows.yaml_source import Path, YamlDocument, format_path
+from lanner.tasks.typed_union import KNOWN_TYPES, TAG_PREFIX, UNKNOWN_PLUGIN_TYPE
+
+# How many valid property names a hint lists at most.
+MAX_LISTED_KEYS = 12
+
+# Pydantic error types that only report "this member of a union did not fit", with what each
+# member expected.
+_EXPECTED: dict[str, str] = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "set_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "none_required": "nothing (remove the value)",
+}
+
+# Hints for the other pydantic error types, formatted with the error's context.
+_HINTS: dict[str, str] = {
+    "greater_than_equal": "use a value of at least {ge}",
+    "greater_than": "use a value greater than {gt}",
+    "less_than_equal": "use a value of at most {le}",
+    "less_than": "use a value less than {lt}",
+    "too_short": "give at least {min_length} item(s)",
+    "too_long": "give at most {max_length} item(s)",
+    "string_too_short": "write at least {min_length} character(s)",
+    "string_too_long": "write at most {max_length} character(s)",
+    "literal_error": "use {expected}",
+    "enum": "use {expected}",
+    "string_pattern_mismatch": "match the pattern {pattern}",
+}
+
+# A validator message written as "what is wrong: what to do".
+_ADVICE = re.compile(r"^(?P<message>.*?'[^']*'|[^:']*?): (?P<hint>\S.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A validation problem, placed relative to the map that was validated."""
+
+    path: Path
+    message: str
+    hint: str | None = None
+    # True when the path points at a property's value rather than at its key.
+    at_value: bool = False
 
 
 def problems_from_validation(
@@ -20,40 +82,126 @@ def problems_from_validation(
     raw: Any,
     model: type[BaseModel],
 ) -> list[Problem]:
-    problems = []
+    """Place every issue of a validation error in the document, below `prefix`."""
+    return [
+        document.problem(issue_path((*prefix, *issue.path), issue), issue.message, issue.hint)
+        for issue in validation_issues(error, raw, model)
+    ]
+
+
+def issue_path(path: Path, issue: Issue) -> Path:
+    """Point at the value rather than the key when the issue is about the value."""
+    return (*path, "<value>") if issue.at_value and path else path
+
+
+def validation_issues(error: ValidationError, raw: Any, model: type[BaseModel]) -> list[Issue]:
+    """Turn a validation error of `model`, validated from `raw`, into issues."""
+    grouped: dict[tuple[Path, str], list[Any]] = {}
     for detail in error.errors():
-        path = _clean_location(raw, tuple(detail["loc"]))
-        full_path = (*prefix, *path)
-        kind = detail["type"]
-        if kind == "extra_forbidden":
-            name = str(path[-1]) if path else "?"
-            allowed = allowed_keys(model, path[:-1])
-            matches = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.6)
-            hint = f"did you mean {matches[0]!r}?" if matches else None
-            problems.append(document.problem(full_path, f"unknown property {name!r}", hint))
-        elif kind == "missing":
-            name = str(path[-1]) if path else "?"
-            problems.append(document.problem(full_path[:-1], f"missing required property {name!r}"))
-        else:
-            problems.append(document.problem(_value_path(full_path), _message(detail)))
-    return problems
+        location = tuple(detail["loc"])
+        path = _clean_location(raw, location)
+        kind = "missing" if detail["type"] == "missing" else "other"
+        grouped.setdefault((path, kind), []).append(detail)
+
+    issues = []
+    for (path, _kind), details in grouped.items():
+        issues.append(_issue(path, details, raw, model))
+    return _drop_misspelled_missing(issues)
 
 
-def _value_path(path: Path) -> Path:
-    # Point at the value rather than the key when the YAML source recorded it.
-    return (*path, "<value>") if path else path
+def _issue(path: Path, details: list[dict[str, Any]], raw: Any, model: type[BaseModel]) -> Issue:
+    specific = [detail for detail in details if detail["type"] not in _EXPECTED]
+    detail = specific[0] if specific else details[0]
+    kind = str(detail["type"])
+    context = detail.get("ctx") or {}
+    name = str(path[-1]) if path else "?"
+
+    if kind == "missing":
+        return Issue(path[:-1], f"missing required property {name!r}", f"add {name!r}")
+    if kind == "extra_forbidden":
+        return _unknown_property(path, tuple(detail["loc"]), model)
+    if kind.startswith(UNKNOWN_PLUGIN_TYPE):
+        return _unknown_type(path, kind.partition(":")[2], detail.get("input"))
+    if "hint" in context:
+        return Issue(path, str(detail["msg"]), str(context["hint"]), at_value=True)
+    if kind in ("value_error", "assertion_error"):
+        return _advice_issue(path, str(detail["msg"]))
+    if not specific:
+        expected = _unique(_EXPECTED[str(item["type"])] for item in details)
+        return Issue(
+            path,
+            f"invalid value {_shown(detail.get('input'))}",
+            "expected " + " or ".join(expected),
+            at_value=True,
+        )
+    if kind == "too_short" and detail.get("input") in ([], {}, ""):
+        return Issue(path, "empty value", f"give at least {context.get('min_length', 1)} item(s)")
+    template = _HINTS.get(kind)
+    hint = template.format(**context) if template else _lower_first(str(detail["msg"]))
+    return Issue(path, f"invalid value {_shown(detail.get('input'))}", hint, at_value=True)
 
 
-def _message(detail: Any) -> str:
-    message = str(detail["msg"])
-    if message.startswith("Value error, "):
-        return message.removeprefix("Value error, ")
-    if message.startswith("Assertion failed, "):
-        return message.removeprefix("Assertion failed, ")
-    value = detail.get("input")
-    if isinstance(value, (dict, list)):
-        return f"invalid value: {_lower_first(message)}"
-    return f"invalid value {value!r}: {_lower_first(message)}"
+def _unknown_property(path: Path, location: tuple[Any, ...], model: type[BaseModel]) -> Issue:
+    name = str(path[-1]) if path else "?"
+    allowed = _keys_at(model, location[:-1])
+    matches = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.6)
+    if matches:
+        hint = f"did you mean {matches[0]!r}?"
+    elif allowed and len(allowed) <= MAX_LISTED_KEYS:
+        hint = "remove it; the properties here are " + ", ".join(sorted(allowed))
+    else:
+        hint = "remove it or correct its spelling"
+    return Issue(path, f"unknown property {name!r}", hint)
+
+
+def _unknown_type(path: Path, kind: str, value: Any) -> Issue:
+    names = KNOWN_TYPES.get(kind, [])
+    type_name = value.get("type") if isinstance(value, dict) else None
+    if not isinstance(type_name, str):
+        example = next((name for name in names if name.startswith("io.kestra.plugin.")), "")
+        hint = f"set 'type' to a {kind} type, such as {example!r}" if example else "set 'type'"
+        return Issue(path, "missing required property 'type'", hint)
+    suggestion = suggest_type_name(type_name, names)
+    hint = f"did you mean {suggestion!r}?" if suggestion else f"use one of Lanner's {kind} types"
+    return Issue((*path, "type"), f"unknown {kind} type {type_name!r}", hint, at_value=True)
+
+
+def _advice_issue(path: Path, message: str) -> Issue:
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    match = _ADVICE.match(message)
+    if match is None:
+        return Issue(path, message, "correct the value", at_value=True)
+    return Issue(path, match["message"], match["hint"], at_value=True)
+
+
+def _drop_misspelled_missing(issues: list[Issue]) -> list[Issue]:
+    """Drop "missing 'x'" where an unknown property next to it is a misspelling of 'x'."""
+    suggested = {
+        (issue.path[:-1], (issue.hint or "").removeprefix("did you mean ").removesuffix("?"))
+        for issue in issues
+        if issue.message.startswith("unknown property") and (issue.hint or "").startswith("did")
+    }
+    return [
+        issue
+        for issue in issues
+        if not (
+            issue.message.startswith("missing required property")
+            and (issue.path, repr(issue.message.split("'")[1])) in suggested
+        )
+    ]
+
+
+def _unique(items: typing.Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "(a mapping)"
+    if isinstance(value, list):
+        return "(a list)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _lower_first(text: str) -> str:
@@ -61,16 +209,28 @@ def _lower_first(text: str) -> str:
 
 
 def _clean_location(raw: Any, location: tuple[Any, ...]) -> Path:
-    """Drop the parts pydantic adds for unions (`constant`, `function-after[...]`)."""
+    """Map a pydantic error location to the path written in the YAML document."""
     path: list[str | int] = []
     current = raw
+    in_converted_map = False
     for part in location:
-        if (isinstance(current, dict) and isinstance(part, str) and part in current) or (
-            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
-        ):
+        if _is_union_tag(part):
+            continue
+        if in_converted_map and part in ("key", "value"):
+            # The map entry is the key and the value already.
+            in_converted_map = False
+            continue
+        in_converted_map = False
+        if _contains(current, part):
             path.append(part)
             current = current[part]
-        elif isinstance(current, dict) and isinstance(part, str) and not _is_union_tag(part):
+        elif isinstance(current, dict) and isinstance(part, int) and 0 <= part < len(current):
+            # A map turned into a list before validation, such as labels: name the key.
+            key = list(current)[part]
+            path.append(key)
+            current = current[key]
+            in_converted_map = True
+        elif isinstance(current, dict) and isinstance(part, str):
             # A missing or unknown key: it ends the path.
             path.append(part)
             current = None
@@ -80,25 +240,48 @@ def _clean_location(raw: Any, location: tuple[Any, ...]) -> Path:
     return tuple(path)
 
 
-def _is_union_tag(part: str) -> bool:
+def _contains(container: Any, part: Any) -> bool:
+    if isinstance(container, dict):
+        return isinstance(part, str) and part in container
+    if isinstance(container, list):
+        return isinstance(part, int) and 0 <= part < len(container)
+    return False
+
+
+def _is_union_tag(part: Any) -> bool:
+    if not isinstance(part, str):
+        return False
     return (
-        "[" in part or part in ("constant", "exponential", "random") or part.startswith("function-")
+        part.startswith(TAG_PREFIX)
+        or "[" in part
+        or part in ("constant", "exponential", "random", "str", "int", "float", "bool")
     )
 
 
 def allowed_keys(model: type[BaseModel], path: Path) -> set[str]:
     """List the property names valid at `path` inside `model`, for "did you mean" hints."""
+    return _keys_at(model, path)
+
+
+def _keys_at(model: type[BaseModel], location: tuple[Any, ...]) -> set[str]:
     candidates: list[Any] = [model]
-    for part in path:
+    for part in location:
         next_candidates: list[Any] = []
-        for candidate in candidates:
-            for annotation in _unwrap(candidate):
-                if isinstance(part, int):
-                    next_candidates += _element_types(annotation)
-                elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                    field = _field_by_key(annotation, part)
-                    if field is not None:
-                        next_candidates.append(field)
+        members = [member for candidate in candidates for member in _unwrap(candidate)]
+        if isinstance(part, str) and _is_union_tag(part):
+            chosen = [member for member in members if _has_tag(member, part)]
+            candidates = chosen or candidates
+            continue
+        for annotation in members:
+            if isinstance(part, int):
+                next_candidates += _element_types(annotation)
+            elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                field = _field_by_key(annotation, part)
+                if field is not None:
+                    next_candidates.append(field)
+            elif typing.get_origin(annotation) is dict:
+                arguments = typing.get_args(annotation)
+                next_candidates += [arguments[-1]] if arguments else []
         candidates = next_candidates
     keys: set[str] = set()
     for candidate in candidates:
@@ -108,7 +291,19 @@ def allowed_keys(model: type[BaseModel], path: Path) -> set[str]:
     return keys
 
 
-def _field_by_key(model: type[BaseModel], key: str) -> Any:
+def _has_tag(annotation: Any, tag: str) -> bool:
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return False
+    if tag.startswith(TAG_PREFIX):
+        names: tuple[str, ...] = getattr(annotation, "type_names", ())
+        return bool(names) and names[0] == tag.removeprefix(TAG_PREFIX)
+    type_field = annotation.model_fields.get("type")
+    if type_field is None:
+        return False
+    return tag in typing.get_args(type_field.annotation)
+
+
+def _field_by_key(model: type[BaseModel], key: Any) -> Any:
     for name, info in model.model_fields.items():
         if key in (name, info.alias):
             return info.annotation
@@ -133,4 +328,11 @@ def _element_types(annotation: Any) -> list[Any]:
     return []
 
 
-__all__ = ["allowed_keys", "format_path", "problems_from_validation"]
+__all__ = [
+    "Issue",
+    "allowed_keys",
+    "format_path",
+    "issue_path",
+    "problems_from_validation",
+    "validation_issues",
+]

@@ -18,6 +18,11 @@ from lanner.errors import Problem
 
 Path = tuple[str | int, ...]
 
+SYNTAX_HINT = "check the indentation, quotes and colons at this place or just before it"
+
+# The last part of a path that points at a property's value rather than at its key.
+VALUE = "<value>"
+
 
 class _Loader(yaml.SafeLoader):
     """A safe loader that does not turn dates and times into Python objects."""
@@ -57,9 +62,11 @@ class YamlDocument:
 
 
 def format_path(path: Path) -> str:
-    """Format a path as `tasks[0].values.key`."""
+    """Format a path as `tasks[0].values.key`; the `<value>` marker is left out."""
     text = ""
     for part in path:
+        if part == VALUE:
+            continue
         if isinstance(part, int):
             text += f"[{part}]"
         else:
@@ -70,8 +77,10 @@ def format_path(path: Path) -> str:
 def load_documents(text: str) -> list[YamlDocument]:
     """Split a YAML text into documents; a syntax error becomes a document with one problem."""
     documents: list[YamlDocument] = []
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        # The reader rejects characters YAML forbids (NUL, other control characters) at once.
+        loader = _Loader(text)
         while loader.check_node():
             node = loader.get_node()
             if node is None:
@@ -85,19 +94,14 @@ def load_documents(text: str) -> list[YamlDocument]:
         message = f"invalid YAML: {error.problem or error.context}"
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        documents.append(
-            YamlDocument(
-                data=None,
-                text=text,
-                problems=[Problem(message=message, line=line, column=column)],
-            )
-        )
+        problem = Problem(message=message, line=line, column=column, hint=SYNTAX_HINT)
+        documents.append(YamlDocument(data=None, text=text, problems=[problem]))
     except yaml.YAMLError as error:
-        documents.append(
-            YamlDocument(data=None, text=text, problems=[Problem(message=f"invalid YAML: {error}")])
-        )
+        problem = Problem(message=f"invalid YAML: {error}", line=1, column=1, hint=SYNTAX_HINT)
+        documents.append(YamlDocument(data=None, text=text, problems=[problem]))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents
 
 
@@ -110,7 +114,12 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path, document: YamlDocum
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 document.problems.append(
-                    _node_problem(key_node, path, "invalid key: a mapping key must be a scalar")
+                    _node_problem(
+                        key_node,
+                        path,
+                        "invalid key: a mapping key must be a scalar",
+                        "write the key as plain text",
+                    )
                 )
                 continue
             key = _key_text(key)
@@ -131,7 +140,7 @@ def _construct(loader: _Loader, node: yaml.Node, path: Path, document: YamlDocum
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
             )
-            document.positions[(*child_path, "<value>")] = (
+            document.positions[(*child_path, VALUE)] = (
                 value_node.start_mark.line + 1,
                 value_node.start_mark.column + 1,
             )

@@ -22,7 +22,7 @@ NAMESPACE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
-    populate_by_name=True,
+    populate_by_name=False,
     alias_generator=to_camel,
     arbitrary_types_allowed=True,
     frozen=True,

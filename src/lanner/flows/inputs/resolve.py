@@ -94,7 +94,9 @@ class _Resolution:
 
     def fail(self, input: AnyInput, message: str, hint: str | None = None) -> None:
         self.outcomes[input.id] = _Outcome.INVALID
-        self.problems.append(Problem(message=f"input {input.id!r}: {message}", hint=hint))
+        self.problems.append(
+            Problem(message=f"input {input.id!r}: {message}", path=f"inputs.{input.id}", hint=hint)
+        )
 
     def context(self) -> dict[str, Any]:
         """Build the expression context: the caller's variables and the inputs so far."""
@@ -136,7 +138,11 @@ async def resolve_inputs(
     for cycle in order.cycles:
         message = f"dependsOn forms a cycle {' -> '.join(cycle)}"
         hint = "remove one of these dependencies"
-        state.problems.append(Problem(message=f"input {cycle[0]!r}: {message}", hint=hint))
+        state.problems.append(
+            Problem(
+                message=f"input {cycle[0]!r}: {message}", path=f"inputs.{cycle[0]}", hint=hint
+            )
+        )
 
     result_values = {
         input.id: state.stored_values.get(input.id, state.values.get(input.id))
@@ -148,7 +154,8 @@ async def resolve_inputs(
         state.problems.append(
             Problem(
                 message=f"input {input_id!r}: cannot nest the value, because another input "
-                "has a value at that key"
+                "has a value at that key",
+                path=f"inputs.{input_id}",
             )
         )
     if state.problems:

@@ -1,0 +1,1 @@
+"""Script tasks (`io.kestra.plugin.scripts.*`) and their task runners."""
