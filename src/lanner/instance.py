@@ -12,12 +12,14 @@ from typing import Any
 from lanner.backend.database import Database
 from lanner.backend.store import Backend
 from lanner.durations import parse_duration
+from lanner.executions.control import ExecutionControls
 from lanner.executions.service import ExecutionService
 from lanner.executor.context import InstanceContext
 from lanner.executor.service import Executor, ExecutorSettings
 from lanner.flows.cache import FlowCache
 from lanner.flows.service import FlowService
 from lanner.liveness import LivenessSettings
+from lanner.scheduler import scheduler_of
 from lanner.settings import Settings
 from lanner.storage import Storage, storage_from_url
 from lanner.worker.service import Worker, WorkerSettings
@@ -35,13 +37,18 @@ class Instance:
         self.executions = ExecutionService(
             self.backend, self.flow_cache, self.storage, settings.encryption_key
         )
+        self.controls = ExecutionControls(
+            self.backend, self.flow_cache, self.storage, settings.encryption_key
+        )
         self.context = InstanceContext(envs=settings.envs(), globals=settings.globals)
         self.stopping = asyncio.Event()
         self.executor: Executor | None = None
         self.worker: Worker | None = None
         self._components: list[asyncio.Task[None]] = []
 
-    async def start(self, *, executor: bool = False, worker: bool = False) -> None:
+    async def start(
+        self, *, executor: bool = False, worker: bool = False, scheduler: bool = False
+    ) -> None:
         """Connect, migrate the schema, and start the components asked for."""
         await self.backend.start()
         liveness = LivenessSettings(
@@ -69,6 +76,7 @@ class Instance:
                 ),
                 self.context,
                 self.storage,
+                self.settings.encryption_key,
             )
             self._spawn(self.executor.run(self.stopping), "executor")
         if worker:
@@ -86,6 +94,8 @@ class Instance:
                 ),
             )
             self._spawn(self.worker.run(self.stopping), "worker")
+        if scheduler:
+            self._spawn(scheduler_of(self).run(self.stopping), "scheduler")
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coroutine, name=f"lanner-{name}")

@@ -44,7 +44,8 @@ TERMINAL_STATES = frozenset(
 )
 
 # The end state of a flowable over its children: the first of these present wins, so one
-# killed child makes the parent KILLED, else one failed child makes it FAILED, and so on.
+# killed child makes the parent KILLED, else one failed child makes it FAILED, else one
+# cancelled child (a Pause that cancels) makes it CANCELLED, and so on.
 STATE_PRECEDENCE = (
     State.KILLED,
     State.FAILED,
@@ -59,5 +60,5 @@ def combine(states: list[State] | set[State] | frozenset[State]) -> State:
     present = set(states)
     for state in STATE_PRECEDENCE:
         if state in present:
-            return State.FAILED if state is State.CANCELLED else state
+            return state
     return State.SUCCESS

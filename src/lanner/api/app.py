@@ -5,7 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from lanner import __version__
-from lanner.api import executions, flows, logs, namespace_files, system
+from lanner.api import (
+    execution_actions,
+    executions,
+    flows,
+    kv,
+    logs,
+    namespace_files,
+    revisions,
+    system,
+    triggers,
+    webhooks,
+)
 from lanner.api.errors import install_error_handlers
 from lanner.api.responses import JsonResponse
 from lanner.instance import Instance
@@ -37,6 +48,17 @@ def create_app(instance: Instance) -> FastAPI:
 
 def _api_router() -> APIRouter:
     router = APIRouter()
-    for module in (flows, executions, logs, namespace_files, system):
+    for module in (
+        flows,
+        revisions,
+        executions,
+        execution_actions,
+        logs,
+        namespace_files,
+        kv,
+        system,
+        triggers,
+        webhooks,
+    ):
         router.include_router(module.router)
     return router

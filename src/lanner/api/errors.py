@@ -28,6 +28,7 @@ from lanner.errors import (
     LannerError,
     Problem,
 )
+from lanner.executions.control import InvalidRequest
 from lanner.executions.service import FlowDisabled
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
         InvalidFlow: _invalid_flow,
         InvalidInputs: _invalid_inputs,
         FlowDisabled: _flow_disabled,
+        InvalidRequest: _conflict,
         BackendError: _backend_error,
         LannerError: _lanner_error,
         RequestValidationError: _invalid_request,
@@ -105,6 +107,10 @@ async def _invalid_flow(request: Request, error: Exception) -> Response:
 async def _invalid_inputs(request: Request, error: Exception) -> Response:
     assert isinstance(error, InvalidInputs)
     return error_response(422, _first_line(str(error)), error.problems)
+
+
+async def _conflict(request: Request, error: Exception) -> Response:
+    return error_response(409, str(error))
 
 
 async def _flow_disabled(request: Request, error: Exception) -> Response:

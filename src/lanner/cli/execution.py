@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from lanner.cli.arguments import parse_pairs
 from lanner.cli.client import ApiClient, server_option
 from lanner.cli.display import dump_json
 from lanner.cli.errors import CommandFailed, handle_errors
@@ -26,6 +27,13 @@ def execution_group() -> None:
 @click.option("--namespace", help="Only executions of this namespace and its children.")
 @click.option("--flow-id", help="Only executions of this flow.")
 @click.option("--state", "states", multiple=True, help="Only executions in this state.")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="KEY:VALUE",
+    help="Only executions with this label; repeat to require several.",
+)
 @click.option("--size", default=25, show_default=True, help="How many executions to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @server_option
@@ -34,6 +42,7 @@ def list_executions(
     namespace: str | None,
     flow_id: str | None,
     states: tuple[str, ...],
+    labels: tuple[str, ...],
     size: int,
     as_json: bool,
     server: str,
@@ -46,6 +55,8 @@ def list_executions(
         params["flowId"] = flow_id
     if states:
         params["state"] = list(states)
+    if labels:
+        params["labels"] = list(labels)
     with ApiClient(server) as client:
         result = client.request("GET", "/executions/search", params=params)
     if as_json:
@@ -143,3 +154,63 @@ def _log_text(entry: dict[str, Any]) -> str:
     return (
         f"{entry['timestamp']} {entry['level']:<5} {entry.get('taskId') or '-'} {entry['message']}"
     )
+
+
+@execution_group.command("resume")
+@click.argument("execution_id")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE",
+              help="A value of the Pause task's onResume inputs; repeat for several.")
+@click.option("--task-run", "task_run_id", help="Resume only this paused task run.")
+@server_option
+@handle_errors()
+def resume(execution_id: str, inputs: tuple[str, ...], task_run_id: str | None,
+           server: str) -> None:
+    """Resume a paused execution."""
+    fields = parse_pairs(inputs, "--input")
+    params = {"taskRunId": task_run_id} if task_run_id else {}
+    with ApiClient(server) as client:
+        client.request(
+            "POST", f"/executions/{execution_id}/resume", params=params,
+            files={name: (None, value) for name, value in fields.items()} or None,
+        )
+    click.echo(f"Resume requested for execution {execution_id}")
+
+
+@execution_group.command("restart")
+@click.argument("execution_id")
+@server_option
+@handle_errors()
+def restart(execution_id: str, server: str) -> None:
+    """Run the failed and killed task runs of an ended execution again."""
+    with ApiClient(server) as client:
+        client.request("POST", f"/executions/{execution_id}/restart")
+    click.echo(f"Restart requested for execution {execution_id}")
+
+
+@execution_group.command("replay")
+@click.argument("execution_id")
+@click.option("--task-run", "task_run_id", help="Run again from this task run (default: start).")
+@server_option
+@handle_errors()
+def replay(execution_id: str, task_run_id: str | None, server: str) -> None:
+    """Replay an execution as a new one, from the start or from a task run."""
+    params = {"taskRunId": task_run_id} if task_run_id else {}
+    with ApiClient(server) as client:
+        created = client.request("POST", f"/executions/{execution_id}/replay", params=params)
+    click.echo(created["id"])
+
+
+@execution_group.command("set-state")
+@click.argument("execution_id")
+@click.argument("task_run_id")
+@click.argument("state")
+@server_option
+@handle_errors()
+def set_state(execution_id: str, task_run_id: str, state: str, server: str) -> None:
+    """Set an ended task run's state by hand (for example FAILED to SUCCESS)."""
+    with ApiClient(server) as client:
+        client.request(
+            "POST", f"/executions/{execution_id}/state",
+            json={"taskRunId": task_run_id, "state": state.upper()},
+        )
+    click.echo(f"Task run {task_run_id} of execution {execution_id} set to {state.upper()}")

@@ -114,6 +114,7 @@ class Execution:
     # What changed since the last save.
     new_task_runs: set[str] = field(default_factory=set, repr=False)
     changed_task_runs: set[str] = field(default_factory=set, repr=False)
+    removed_task_runs: set[str] = field(default_factory=set, repr=False)
     changed: bool = field(default=False, repr=False)
 
     # --- building -------------------------------------------------------------------------
@@ -157,6 +158,28 @@ class Execution:
         task_run.histories.append(StateHistory(state, date))
         self.touch(task_run)
 
+    def remove_task_run(self, task_run: TaskRun) -> None:
+        """Remove a task run and its descendants (a restart undoing an errors branch)."""
+        for child in list(self.child_runs(task_run.id)):
+            self.remove_task_run(child)
+        index = self._children[task_run.parent_id]
+        index.ids.remove(task_run.id)
+        index.groups[task_run.value].remove(task_run.id)
+        index.states[task_run.state] -= 1
+        if not task_run.state.is_terminal:
+            index.active -= 1
+        self._by_task[task_run.task_id].remove(task_run.id)
+        del self.task_runs[task_run.id]
+        self.changed_task_runs.discard(task_run.id)
+        if task_run.id in self.new_task_runs:
+            self.new_task_runs.discard(task_run.id)
+        else:
+            self.removed_task_runs.add(task_run.id)
+
+    def count_state(self, state: State) -> int:
+        """Count the task runs in a state."""
+        return sum(index.states[state] for index in self._children.values())
+
     def touch(self, task_run: TaskRun) -> None:
         """Mark a task run as changed so that it is saved."""
         if task_run.id not in self.new_task_runs:
@@ -172,6 +195,7 @@ class Execution:
     def clear_changes(self) -> None:
         self.new_task_runs.clear()
         self.changed_task_runs.clear()
+        self.removed_task_runs.clear()
         self.changed = False
 
     # --- reading --------------------------------------------------------------------------

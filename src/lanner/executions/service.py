@@ -10,30 +10,22 @@ from typing import Any
 from lanner.backend.logs import LogEntry
 from lanner.backend.notify import EXECUTION, EXECUTOR
 from lanner.backend.store import Backend
-from lanner.errors import ExecutionNotFound, FlowNotFound, InvalidInputs, LannerError
-from lanner.executions.model import Execution, StateHistory
+from lanner.errors import ExecutionNotFound, InvalidInputs
+from lanner.executions.builder import (
+    ExecutionRequest,
+    FlowDisabled,
+    build_execution,
+    runnable_flow,
+)
+from lanner.executions.model import Execution
 from lanner.executor.messages import MessageKind
-from lanner.expressions import render, render_typed
 from lanner.flows.cache import FlowCache
-from lanner.flows.inputs import UploadedFile, resolve_inputs
+from lanner.flows.inputs import UploadedFile
 from lanner.ids import new_id
-from lanner.states import State
-from lanner.storage import Storage, execution_file_key, uri_from_key
-from lanner.timestamps import format_timestamp, utc_now
+from lanner.storage import Storage
+from lanner.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
-
-
-class FlowDisabled(LannerError):
-    """The flow is disabled; enable it (`disabled: false`) to run it."""
-
-
-class _Expressions:
-    def render(self, template: str, context: Mapping[str, Any]) -> str:
-        return render(template, context)
-
-    def render_typed(self, value: Any, context: Mapping[str, Any]) -> Any:
-        return render_typed(value, context)
 
 
 class ExecutionService:
@@ -65,58 +57,18 @@ class ExecutionService:
         case no execution exists afterwards.
         """
         async with self.backend.db.transaction(write=False) as connection:
-            if revision is None:
-                stored = await self.backend.flows.latest(connection, namespace, flow_id)
-                if stored is None or stored.deleted:
-                    raise FlowNotFound(namespace, flow_id)
-                revision = stored.revision
-            else:
-                # A deletion is stored as a revision too; it cannot run.
-                wanted = await self.backend.flows.revision(connection, namespace, flow_id, revision)
-                if wanted is None or wanted.deleted:
-                    raise FlowNotFound(namespace, flow_id, revision)
-            flow = await self.flows.get(connection, namespace, flow_id, revision)
-        if flow.flow.disabled:
-            raise FlowDisabled(
-                f"flow {namespace}.{flow_id} is disabled; set `disabled: false` to run it"
+            flow = await runnable_flow(
+                self.backend, self.flows, connection, namespace, flow_id, revision
             )
-
-        execution_id = new_id()
         now = utc_now()
-
-        async def store_file(input_id: str, filename: str, content: bytes) -> str:
-            key = execution_file_key(namespace, flow_id, execution_id, "inputs", input_id, filename)
-            await self.storage.put(key, content)
-            return uri_from_key(key)
-
-        context = {
-            "flow": {"id": flow_id, "namespace": namespace, "revision": revision},
-            "execution": {"id": execution_id, "startDate": format_timestamp(now)},
-            "labels": {label.key: label.value for label in flow.flow.labels},
-        }
-        resolved = await resolve_inputs(
-            flow.flow.inputs or [],
-            dict(inputs or {}),
-            files=dict(files or {}),
-            render=_Expressions(),
-            store_file=store_file,
-            encryption_key=self.encryption_key,
-            variables=context,
-        )
-        execution = Execution(
-            id=execution_id,
-            namespace=namespace,
-            flow_id=flow_id,
-            flow_revision=revision,
-            state=State.CREATED,
-            histories=[StateHistory(State.CREATED, now)],
-            inputs=resolved,
-            labels=_merge_labels(
-                [{"key": label.key, "value": label.value} for label in flow.flow.labels],
-                labels or [],
-            ),
+        request = ExecutionRequest(
+            id=new_id(),
+            inputs=inputs or {},
+            files=files or {},
+            labels=labels or [],
             trigger=trigger,
         )
+        execution = await build_execution(flow, request, self.storage, self.encryption_key, now)
         async with self.backend.db.transaction() as connection:
             await self.backend.executions.insert(connection, execution)
             await self.backend.messages.insert(
@@ -131,7 +83,7 @@ class ExecutionService:
             execution.id,
             namespace,
             flow_id,
-            revision,
+            execution.flow_revision,
             extra={"execution_id": execution.id},
         )
         return execution
@@ -200,14 +152,6 @@ class ExecutionService:
 def is_finished(execution: Execution) -> bool:
     """Tell whether an execution ended and nothing of it runs any more."""
     return execution.state.is_terminal and execution.active_count() == 0
-
-
-def _merge_labels(
-    flow_labels: list[dict[str, str]], labels: list[dict[str, str]]
-) -> list[dict[str, str]]:
-    merged = {label["key"]: label["value"] for label in flow_labels}
-    merged.update({label["key"]: label["value"] for label in labels})
-    return [{"key": key, "value": value} for key, value in merged.items()]
 
 
 __all__ = ["ExecutionService", "FlowDisabled", "InvalidInputs", "is_finished"]

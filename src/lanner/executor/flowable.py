@@ -14,6 +14,7 @@ from typing import Any
 
 from lanner.executions.model import ChildIndex, TaskRun
 from lanner.flows.index import FlowIndex
+from lanner.states import State
 from lanner.tasks.base import Task
 
 MAIN = "main"
@@ -35,6 +36,8 @@ class Step:
     `create` lists the children to create now. `wait` keeps the task run open although no
     child is active (a WaitFor between two iterations), and `wake_at` asks for `on_timer` at
     that date. `error` fails the main branch with a message that is logged on the task run.
+    `pause` sets the task run PAUSED until it is resumed (a Pause task). `end` gives the state
+    the task run ends with once nothing is active, instead of the one its children give.
     """
 
     create: list[ChildSpec] = field(default_factory=list)
@@ -42,6 +45,8 @@ class Step:
     wake_at: datetime | None = None
     error: str | None = None
     outputs: dict[str, Any] | None = None
+    pause: bool = False
+    end: State | None = None
 
 
 class FlowableContext:

@@ -18,7 +18,6 @@ import logging
 import random
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +25,8 @@ from lanner.durations import InvalidDuration, format_duration, parse_duration
 from lanner.errors import LannerError
 from lanner.executions.model import Attempt, Execution, StateHistory, TaskRun
 from lanner.executor.context import InstanceContext, task_run_context
+from lanner.executor.control import ExecutionControl
+from lanner.executor.effects import Effects, LogLine, NewExecution, NewJob, NewMessage
 from lanner.executor.flowable import MAIN, ChildSpec, FlowableContext, Step
 from lanner.executor.messages import (
     ExecutorMessage,
@@ -36,13 +37,16 @@ from lanner.executor.messages import (
     require_enum,
 )
 from lanner.executor.outputs import render_flow_outputs
+from lanner.executor.subflows import SubflowSteps
 from lanner.expressions import is_truthy, render, render_typed
 from lanner.flows.executable import ExecutableFlow
+from lanner.flows.model import ConcurrencyBehavior
 from lanner.ids import new_id
 from lanner.states import State, combine
-from lanner.tasks.base import FlowableTask, RunnableTask, Task
+from lanner.tasks.base import ExecutableTask, FlowableTask, RunnableTask, Task
+from lanner.tasks.flow.subflow import Subflow
 from lanner.tasks.retry import RetryBehavior, _Retry
-from lanner.timestamps import parse_timestamp
+from lanner.timestamps import format_timestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -50,49 +54,7 @@ logger = logging.getLogger(__name__)
 AFTER_BRANCHES = ("errors", "finally", "afterExecution")
 
 
-@dataclass
-class NewJob:
-    """A worker job to create for one attempt of a runnable task run."""
-
-    task_run_id: str
-    task_id: str
-    attempt: int
-    task: dict[str, Any]
-    context: dict[str, Any]
-    worker_group: str | None
-    # Dotted ids of SECRET inputs: their values in the context are encrypted.
-    secret_inputs: list[str] = field(default_factory=list)
-
-
-@dataclass
-class NewMessage:
-    kind: MessageKind
-    payload: dict[str, Any]
-    deliver_at: datetime | None = None
-
-
-@dataclass
-class LogLine:
-    level: str
-    message: str
-    timestamp: datetime
-    task_run_id: str | None = None
-    task_id: str | None = None
-    attempt: int | None = None
-
-
-@dataclass
-class Effects:
-    """What applying messages produced, besides the changes to the execution itself."""
-
-    jobs: list[NewJob] = field(default_factory=list)
-    messages: list[NewMessage] = field(default_factory=list)
-    kill_task_runs: list[str] = field(default_factory=list)
-    logs: list[LogLine] = field(default_factory=list)
-    ended: bool = False
-
-
-class StateMachine:
+class StateMachine(SubflowSteps, ExecutionControl):
     """Applies executor messages to one execution of one flow revision."""
 
     def __init__(
@@ -126,14 +88,29 @@ class StateMachine:
             MessageKind.TASK_RUN_LOST: self._on_lost,
             MessageKind.KILL: self._on_kill,
             MessageKind.TIMER: self._on_timer,
+            MessageKind.RESUME: self._on_resume,
+            MessageKind.SUBFLOW_ENDED: self._on_subflow_ended,
+            MessageKind.RESTART: self._on_restart,
+            MessageKind.CHANGE_TASK_RUN_STATE: self._on_change_state,
         }.get(message.kind)
         if handler is None:
             raise InvalidMessage(f"unsupported message kind {message.kind!r}")
         handler(message.payload)
         self._drain()
+        self._refresh_paused()
+
+    def _refresh_paused(self) -> None:
+        """Keep the execution PAUSED exactly while one of its task runs is."""
+        execution = self.execution
+        if execution.state not in (State.RUNNING, State.PAUSED):
+            return
+        paused = execution.count_state(State.PAUSED) > 0
+        execution.set_state(State.PAUSED if paused else State.RUNNING, self.now)
 
     def recover(self) -> None:
         """Finish parents whose children all ended, e.g. after a crash between two steps."""
+        if self.execution.state in (State.CREATED, State.QUEUED):
+            return  # not started yet: a replay's copied parents wait for their next child
         if self.execution.state.is_terminal and self._after_execution_done():
             return
         for task_run in list(self.execution.task_runs.values()):
@@ -149,8 +126,32 @@ class StateMachine:
         execution = self.execution
         if execution.state not in (State.CREATED, State.QUEUED):
             return
+        concurrency = self.flow.flow.concurrency
+        if concurrency is not None and payload.get("slot") is False:
+            # The executor service found the flow's concurrency limit reached.
+            if concurrency.behavior is ConcurrencyBehavior.QUEUE:
+                execution.set_state(State.QUEUED, self.now)
+                return
+            state = (
+                State.CANCELLED
+                if concurrency.behavior is ConcurrencyBehavior.CANCEL
+                else State.FAILED
+            )
+            self._log(
+                None,
+                "WARN" if state is State.CANCELLED else "ERROR",
+                f"the flow's concurrency limit of {concurrency.limit} running execution(s) "
+                f"is reached; the execution is {state.value}",
+            )
+            execution.set_state(state, self.now)
+            self.effects.ended = True
+            return
         execution.set_state(State.RUNNING, self.now)
-        self._start_branch(None, "tasks")
+        replay = payload.get("replayFrom")
+        if replay is not None:
+            self._replay_from(replay)
+        else:
+            self._start_branch(None, "tasks")
         self._queue_advance(None)
 
     def _on_started(self, payload: dict[str, Any]) -> None:
@@ -213,7 +214,7 @@ class StateMachine:
         worker = payload.get("workerId") or "its worker"
         task_run.attempts[-1].set_state(State.FAILED, self.now)
         self.execution.touch(task_run)
-        if self.execution.state is not State.RUNNING:
+        if not self._running():
             self._end(task_run, State.KILLED, apply_allowances=False)
             return
         self._log(
@@ -222,7 +223,7 @@ class StateMachine:
             f"worker {worker} stopped before reporting attempt {attempt_number}; "
             f"the task run starts again as attempt {attempt_number + 1}",
         )
-        self._enqueue_job(task_run, self.flow.task(task_run.task_id))
+        self._start_attempt(task_run, self.flow.task(task_run.task_id))
 
     def _on_kill(self, payload: dict[str, Any]) -> None:
         execution = self.execution
@@ -234,6 +235,7 @@ class StateMachine:
             self._start_after_execution()
             return
         execution.set_state(State.KILLING, self.now)
+        self._kill_subflows()
         for task_run in list(execution.task_runs.values()):
             if not task_run.state.is_terminal:
                 self._kill(task_run)
@@ -246,7 +248,7 @@ class StateMachine:
             return
         if purpose is TimerPurpose.RETRY:
             if task_run.state is State.RETRYING and self._running():
-                self._enqueue_job(task_run, self.flow.task(task_run.task_id))
+                self._start_attempt(task_run, self.flow.task(task_run.task_id))
         elif purpose is TimerPurpose.FLOWABLE:
             if task_run.internal.get("wakeAt") != payload.get("wakeAt"):
                 return  # superseded by a later timer
@@ -296,6 +298,8 @@ class StateMachine:
             self._enqueue_job(task_run, task)
         elif isinstance(task, FlowableTask):
             self._start_flowable(task_run, task)
+        elif isinstance(task, ExecutableTask):
+            self._start_executable(task_run, task)
         else:
             self._fail(task_run, f"task type {task.type!r} cannot run in this version of Lanner")
         return task_run
@@ -397,12 +401,22 @@ class StateMachine:
         if step.error is not None:
             self._log_error(task_run, step.error)
             task_run.internal["failed"] = True
+            # A failure ends any wait: the task run goes on to its errors branch or its end.
+            task_run.internal.pop("waiting", None)
+            if task_run.state is State.PAUSED:
+                self.execution.set_task_run_state(task_run, State.RUNNING, self.now)
             self.execution.touch(task_run)
             return
         if step.wait:
             task_run.internal["waiting"] = True
         else:
             task_run.internal.pop("waiting", None)
+        if step.pause:
+            self.execution.set_task_run_state(task_run, State.PAUSED, self.now)
+        elif task_run.state is State.PAUSED:
+            self.execution.set_task_run_state(task_run, State.RUNNING, self.now)
+        if step.end is not None:
+            task_run.internal["end"] = step.end.value
         if step.wake_at is not None:
             self._timer(task_run, TimerPurpose.FLOWABLE, step.wake_at)
         self.execution.touch(task_run)
@@ -494,7 +508,11 @@ class StateMachine:
             # queued after that decision. A flowable that ends as it starts (an If without
             # a matching branch) would otherwise let its parent end before its next sibling.
             return
-        if parent is None and self.execution.state not in (State.RUNNING, State.KILLING):
+        if parent is None and self.execution.state not in (
+            State.RUNNING,
+            State.PAUSED,
+            State.KILLING,
+        ):
             return
 
         phase = self._phase(parent)
@@ -518,13 +536,16 @@ class StateMachine:
             if self._phase_of_branch(self.index.positions[child.task_id].branch) != "afterExecution"
         ]
         state = combine(states)
-        if self._failed(parent) and state not in (State.KILLED, State.FAILED):
+        if self._failed(parent) and state not in (State.KILLED, State.FAILED, State.CANCELLED):
             state = State.FAILED
         if self.execution.state is State.KILLING:
             state = State.KILLED
         if parent is not None:
             if parent.internal.pop("timedOut", False):
                 state = State.FAILED
+            forced = parent.internal.get("end")
+            if forced and state not in (State.KILLED, State.FAILED):
+                state = State(forced)
             self._end(parent, state)
             return
         self._end_execution(state)
@@ -537,9 +558,45 @@ class StateMachine:
             except LannerError as error:
                 self._log_error(None, str(error))
                 state = State.FAILED
+        if state is State.FAILED and self._retry_as_new_execution():
+            state = State.RETRIED
         execution.set_state(state, self.now)
         self.effects.ended = True
         self._start_after_execution()
+
+    def _retry_as_new_execution(self) -> bool:
+        """Ask for a new execution of a failed one, when a retry policy says so."""
+        failed_task = self.execution.internal.get("newExecutionRetry")
+        policy = self._retry_policy(failed_task) if failed_task else self.flow.flow.retry
+        if policy is None or policy.behavior is not RetryBehavior.CREATE_NEW_EXECUTION:
+            return False
+        execution = self.execution
+        attempt = int(execution.internal.get("attemptNumber", 1)) + 1
+        wait = policy.interval_before(attempt, self.rng)
+        first_start = parse_timestamp(
+            execution.internal.get("firstAttemptDate") or format_timestamp(execution.start_date)
+        )
+        if not policy.allows(attempt, first_start, self.now + wait):
+            return False
+        self.effects.executions.append(
+            NewExecution(
+                id=new_id(),
+                namespace=execution.namespace,
+                flow_id=execution.flow_id,
+                revision=execution.flow_revision,
+                inputs=execution.inputs,
+                labels=execution.labels,
+                parent=execution.parent,
+                resolved=True,
+                original_id=execution.original_id or execution.id,
+                attempt_number=attempt,
+                deliver_at=self.now + wait,
+                trigger=execution.trigger,
+            )
+        )
+        self._log(None, "WARN", f"the execution failed; attempt {attempt} starts as a new "
+                  f"execution after {format_duration(wait)}")
+        return True
 
     def _start_after_execution(self) -> None:
         if self._start_branch(None, "afterExecution"):
@@ -556,6 +613,11 @@ class StateMachine:
         if not self._running():
             return False
         policy = self._retry_policy(task_run.task_id)
+        if policy is not None and policy.behavior is RetryBehavior.CREATE_NEW_EXECUTION:
+            # The task fails as it is; the execution as a whole is retried once it ends.
+            self.execution.internal["newExecutionRetry"] = task_run.task_id
+            self.execution.changed = True
+            return False
         if policy is None or policy.behavior is not RetryBehavior.RETRY_FAILED_TASK:
             return False
         next_attempt = task_run.attempt_number + 1
@@ -589,6 +651,9 @@ class StateMachine:
             # A job exists for the current attempt, a retry's included: the worker (or the job
             # queue, for an unclaimed job) answers with KILLED.
             self.effects.kill_task_runs.append(task_run.id)
+        elif isinstance(task, Subflow) and task.wait and attempt and not attempt.state.is_terminal:
+            # Its child execution is being killed, and the child's end ends this task run.
+            return
         elif isinstance(task, RunnableTask) or not self.execution.children(task_run.id).active:
             # A retry wait, a paused task or a waiting flowable: nothing runs, end it now.
             self._end(task_run, State.KILLED, apply_allowances=False)
@@ -664,7 +729,7 @@ class StateMachine:
 
     def _running(self) -> bool:
         """Tell whether task runs may be created: while running, or for afterExecution tasks."""
-        if self.execution.state is State.RUNNING:
+        if self.execution.state in (State.RUNNING, State.PAUSED):
             return True
         return self.execution.state.is_terminal and self._phase(None) == "afterExecution"
 

@@ -20,6 +20,8 @@ class MessageKind(StrEnum):
     TIMER = "timer"
     RESUME = "execution.resume"
     SUBFLOW_ENDED = "subflow.ended"
+    RESTART = "execution.restart"
+    CHANGE_TASK_RUN_STATE = "task_run.change_state"
 
 
 class TimerPurpose(StrEnum):

@@ -35,9 +35,17 @@ from lanner.backend.store import Backend
 from lanner.errors import BackendError, FlowNotFound, LannerError
 from lanner.executions.model import Execution
 from lanner.executor.context import InstanceContext
+from lanner.executor.effects import LogLine
 from lanner.executor.machine import Effects, StateMachine
 from lanner.executor.messages import ExecutorMessage, InvalidMessage, MessageKind
+from lanner.executor.related import (
+    create_executions,
+    grant_slot,
+    report_to_parent,
+    wake_queued,
+)
 from lanner.flows.cache import FlowCache
+from lanner.flows.executable import ExecutableFlow
 from lanner.liveness import Heartbeat, LivenessSettings, hand_on_orphan_jobs
 from lanner.purge import purge_ended
 from lanner.states import State
@@ -86,12 +94,14 @@ class Executor:
         settings: ExecutorSettings | None = None,
         instance: InstanceContext | None = None,
         storage: Storage | None = None,
+        encryption_key: str | None = None,
     ) -> None:
         self.backend = backend
         self.flows = flows
         self.settings = settings or ExecutorSettings()
         self.instance = instance or InstanceContext()
         self.storage = storage
+        self.encryption_key = encryption_key
         self._cache: OrderedDict[str, Execution] = OrderedDict()
         self._in_flight: set[str] = set()
         self._slots = asyncio.Semaphore(self.settings.concurrency)
@@ -239,7 +249,8 @@ class Executor:
         self._failures[execution_id] = failures
         if failures == 1:
             logger.exception(
-                "Batch of execution %s failed; it will be retried", execution_id,
+                "Batch of execution %s failed; it will be retried",
+                execution_id,
                 extra={"execution_id": execution_id},
             )
         if failures < MAX_BATCH_FAILURES:
@@ -289,11 +300,15 @@ class Executor:
                     channels.add(EXECUTION)
                     return
 
+                if await grant_slot(backend, connection, flow, execution, messages):
+                    # The flow's lock may have been waited for: dates written from here on
+                    # must come after the end of the execution whose slot this one takes.
+                    now = utc_now()
                 machine = StateMachine(flow, execution, now, self.instance, self._rng)
                 if fresh:
                     machine.recover()
                 consumed = await self._apply_all(connection, machine, messages, now)
-                channels |= await self._persist(connection, execution, machine.effects, now)
+                channels |= await self._persist(connection, flow, execution, machine.effects, now)
                 await backend.messages.delete(connection, consumed)
                 await backend.notifier.publish(connection, channels)
                 ended = machine.effects.ended
@@ -339,6 +354,7 @@ class Executor:
     async def _persist(
         self,
         connection: AsyncConnection,
+        flow: ExecutableFlow,
         execution: Execution,
         effects: Effects,
         now: datetime,
@@ -388,29 +404,59 @@ class Executor:
                 for execution_id, task_run_id, attempt in unclaimed
             ]
             channels.add(KILL)
+        follow_ups += [
+            (child_id, MessageKind.KILL.value, {}, None) for child_id in effects.kill_executions
+        ]
+        if effects.executions:
+            created, failures = await create_executions(
+                backend,
+                self.flows,
+                self._storage(),
+                self.encryption_key,
+                connection,
+                execution,
+                effects.executions,
+                now,
+            )
+            follow_ups += created
+            await self._write_logs(connection, execution, [line for _, line in failures])
+        if effects.ended:
+            follow_ups += report_to_parent(execution)
+            follow_ups += await wake_queued(backend, connection, flow, execution)
         if follow_ups:
             await backend.messages.insert(connection, follow_ups, now)
             if any(deliver_at is None or deliver_at <= now for *_, deliver_at in follow_ups):
                 channels.add(EXECUTOR)
-        if effects.logs:
-            await backend.logs.insert(
-                connection,
-                [
-                    {
-                        "execution_id": execution.id,
-                        "namespace": execution.namespace,
-                        "flow_id": execution.flow_id,
-                        "task_run_id": line.task_run_id,
-                        "task_id": line.task_id,
-                        "attempt": line.attempt,
-                        "level": line.level,
-                        "message": line.message,
-                        "timestamp": line.timestamp,
-                    }
-                    for line in effects.logs
-                ],
-            )
+        await self._write_logs(connection, execution, effects.logs)
         return channels
+
+    async def _write_logs(
+        self, connection: AsyncConnection, execution: Execution, lines: list[LogLine]
+    ) -> None:
+        if not lines:
+            return
+        await self.backend.logs.insert(
+            connection,
+            [
+                {
+                    "execution_id": execution.id,
+                    "namespace": execution.namespace,
+                    "flow_id": execution.flow_id,
+                    "task_run_id": line.task_run_id,
+                    "task_id": line.task_id,
+                    "attempt": line.attempt,
+                    "level": line.level,
+                    "message": line.message,
+                    "timestamp": line.timestamp,
+                }
+                for line in lines
+            ],
+        )
+
+    def _storage(self) -> Storage:
+        if self.storage is None:
+            raise LannerError("this executor has no internal storage to create executions with")
+        return self.storage
 
     def _remember(self, execution: Execution, ended: bool) -> None:
         if execution.state.is_terminal and not self._needs_more(execution):
