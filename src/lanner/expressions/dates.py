@@ -211,9 +211,9 @@ _MONTH_UNITS: Final = {
 def add_to_datetime(value: dt.datetime, amount: Any, unit: Any) -> dt.datetime:
     """Add `amount` of a Java ChronoUnit (`DAYS`, `HOURS`, `MONTHS`...) like ZonedDateTime.plus.
 
-    Time units add exact durations; days, weeks, months and years move the wall-clock date
-    and keep the time of day, clamping the day to the month's length (Jan 31 + 1 month is
-    Feb 28 or 29).
+    Time units add exact durations. Days, weeks, months and years move the wall-clock date
+    and keep the time of day. The day is clamped to the month's length, so Jan 31 plus one
+    month is Feb 28 or 29.
     """
     raise_if_undefined(amount)
     raise_if_undefined(unit)

@@ -1,8 +1,9 @@
 """The sandboxed Jinja2 environment that reads Kestra's Pebble dialect.
 
-It combines the Pebble lexer, parser and code generator, replaces Jinja2's filters,
-tests and globals with Kestra's, and implements attribute access the way Pebble does:
-map keys first, no methods, and an undefined value carrying the path when a key is missing.
+It combines the Pebble lexer, parser and code generator, and replaces Jinja2's filters,
+tests and globals with Kestra's. Attribute access works the way Pebble's does: map keys
+come first, methods are not reachable, and a missing key gives an undefined value that
+carries the path.
 """
 
 from __future__ import annotations

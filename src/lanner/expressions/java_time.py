@@ -369,8 +369,10 @@ def _field_regex(field: Field) -> str:
     letter, count = field.letter, field.count
     if letter in "yuY":
         return r"\d{2}" if count == 2 else rf"[+-]?\d{{{max(count, 1)},10}}"
+    if letter in "ML" and count >= 3:
+        return _names(MONTHS, count)
     if letter in "ML":
-        return (r"\d{1,2}" if count == 1 else r"\d{2}") if count <= 2 else _names(MONTHS, count)
+        return r"\d{1,2}" if count == 1 else r"\d{2}"
     if letter in "dHhKkmswW":
         return r"\d{1,2}" if count == 1 else r"\d{2}"
     if letter == "E" or (letter in "ec" and count >= 3):

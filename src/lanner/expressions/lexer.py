@@ -25,7 +25,7 @@ from jinja2.lexer import (
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-# Longest first: the regex alternation takes the first operator that matches.
+# Listed from the longest down, because the regex alternation takes the first that matches.
 PEBBLE_OPERATORS: dict[str, str] = {
     "???": "undefinedcoalesce",
     "??": "nullcoalesce",
@@ -40,7 +40,7 @@ VERBATIM_BEGIN = "verbatim_begin"
 
 
 class PebbleLexer(Lexer):
-    """Lexer that also knows Pebble's operators and the `verbatim` tag (an alias of `raw`)."""
+    """Lexer that also reads Pebble's operators and the `verbatim` tag (an alias of `raw`)."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)

@@ -2,9 +2,9 @@
 
 Jinja2 forbids new node types, so each operator becomes a `Filter` node with a reserved
 name such as `pebble:add`. The colon keeps these names out of reach of templates, whose
-filter names are identifiers. The environment registers the operator functions under
-those names (see `operators.py`); the code generator calls them directly, except for the
-lazy operators `??` and `???`, which receive their operands as functions.
+filter names are identifiers. The environment registers the functions of `operators.py`
+under those names, and the generated code calls them directly. The lazy operators `??`
+and `???` are the exception: they receive their operands as functions.
 """
 
 from __future__ import annotations

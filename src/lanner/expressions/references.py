@@ -32,13 +32,13 @@ _DYNAMIC_FUNCTIONS: Final = frozenset({"render", "renderOnce", "printContext"})
 
 @dataclass(frozen=True)
 class References:
-    """What a set of templates reads from the render context.
+    """Context names and task outputs that a set of templates reads.
 
     `roots`: context names read (`inputs`, `outputs`...). `outputs`: task ids read as
     `outputs.<id>` or `outputs['<id>']`. `all_outputs`: some output is reached in a way
     that static analysis cannot resolve (`outputs[var]`, `outputs | jq(...)`, `render()`),
     so every output may be read. `dynamic`: a function such as `render()` may read any
-    variable; `roots` then also lists every name in CONTEXT_ROOTS, and a caller should
+    variable. `roots` then also lists every name in CONTEXT_ROOTS, and a caller should
     treat any other variable as read too.
     """
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import ChainMap
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from jinja2 import nodes
 from jinja2.environment import Template
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.runtime import Context
 
 from lanner.errors import ExpressionError
 from lanner.expressions.environment import get_environment
@@ -31,15 +33,19 @@ _SINGLE_EXPRESSION: Final = re.compile(r"\A\s*\{\{[-+]?(?P<body>.*?)-?\}\}\s*\Z"
 _EXPRESSION_MARKERS: Final = ("{{", "{%", "{#")
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 
 def is_dynamic(text: str) -> bool:
-    """Return whether text holds an expression, tag or comment, so rendering may change it."""
+    """Return whether text contains an expression, tag or comment, so rendering may change it."""
     return "{" in text and any(marker in text for marker in _EXPRESSION_MARKERS)
 
 
-def _as_dict(context: Mapping[str, Any]) -> dict[str, Any]:
-    return context if isinstance(context, dict) else dict(context)
+def _new_context(template: Template, context: Mapping[str, Any]) -> Context:
+    # Layering the caller's variables over the functions avoids copying both into a new
+    # dict, which was most of the cost of rendering a short template.
+    variables = ChainMap(cast(dict[str, Any], context), get_environment().globals)
+    return template.new_context(cast(dict[str, Any], variables), shared=True)
 
 
 def _shorten(template: str, limit: int = 160) -> str:
@@ -63,7 +69,7 @@ class _CompiledExpression:
         self._template = template
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
-        template_context = self._template.new_context(_as_dict(context))
+        template_context = _new_context(self._template, context)
         for _ in self._template.root_render_func(template_context):
             pass
         value = template_context.vars[_RESULT_NAME]
@@ -97,33 +103,45 @@ def _compile_single_expression(source: str) -> _CompiledExpression | None:
     return _CompiledExpression(template)
 
 
+_NAMES_EXPRESSION: Final = "_lanner_names_expression"
+
+
+def _named(error: E) -> E:
+    """Mark an error whose message already names its expression, so outer renders keep it."""
+    setattr(error, _NAMES_EXPRESSION, True)
+    return error
+
+
 def _run(template: str, action: Callable[[], T]) -> T:
-    """Run a render and turn every failure into an ExpressionError naming the expression."""
+    """Run a render and turn every failure into an ExpressionError naming the expression.
+
+    An error from a nested render() already names the inner expression and is kept as is.
+    """
+    where = f"in expression {_shorten(template)!r}"
     try:
         return action()
     except UndefinedAccess as error:
-        raise UndefinedVariable(
-            f"{error.message} in expression {_shorten(template)!r}; use `?? fallback` or "
-            "`| default(fallback)` where the value may be missing",
-            error.path,
+        raise _named(
+            UndefinedVariable(
+                f"{error.message} {where}; use `?? fallback` or `| default(fallback)` where "
+                "the value may be missing",
+                error.path,
+            )
         ) from None
     except ExpressionError as error:
-        if not getattr(error, "_names_expression", False):
-            error.args = (
-                f"{error.args[0] if error.args else error} in expression {_shorten(template)!r}",
-            )
-            error._names_expression = True  # type: ignore[attr-defined]
+        if not getattr(error, _NAMES_EXPRESSION, False):
+            message = error.args[0] if error.args else str(error)
+            error.args = (f"{message} {where}",)
+            _named(error)
         raise
     except SecurityError as error:
-        raise ExpressionError(
-            f"{error.message} in expression {_shorten(template)!r}; expressions cannot reach "
-            "Python internals"
+        raise _named(
+            ExpressionError(f"{error.message} {where}; expressions cannot reach Python internals")
         ) from None
     except Exception as error:
         logger.debug("expression %r failed", _shorten(template), exc_info=True)
-        raise ExpressionError(
-            f"cannot render expression {_shorten(template)!r}: {error}"
-        ) from error
+        message = f"cannot render expression {_shorten(template)!r}: {error}"
+        raise _named(ExpressionError(message)) from error
 
 
 def render(
@@ -135,7 +153,7 @@ def render(
     compiled = _compile_template(template)
 
     def render_text() -> str:
-        return "".join(compiled.root_render_func(compiled.new_context(_as_dict(context))))
+        return "".join(compiled.root_render_func(_new_context(compiled, context)))
 
     return run_in_scope(services, lambda: _run(template, render_text))
 

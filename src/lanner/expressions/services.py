@@ -62,7 +62,7 @@ MAX_RENDER_DEPTH: Final = 16
 
 @dataclass(frozen=True)
 class RenderState:
-    """What template functions need from the render in progress."""
+    """Services and nesting depth of the render in progress, read by template functions."""
 
     services: RenderServices
     depth: int

@@ -32,7 +32,7 @@ def java_class_name(value: object) -> str | None:
     """Return the Java class Kestra would report for `value` (the `className` filter).
 
     Lanner has no Java objects, so this maps each Python type to the class Kestra's
-    JSON deserializer would have produced; flows that compare class names keep working.
+    JSON deserializer would have produced. Flows that compare class names keep working.
     """
     if value is None:
         return None

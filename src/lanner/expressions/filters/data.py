@@ -13,7 +13,7 @@ import yaml as yaml_library
 
 from lanner.errors import ExpressionError
 from lanner.expressions.filters.common import text_argument
-from lanner.expressions.numbers import number_format, parse_number
+from lanner.expressions.numeric import number_format, parse_number
 from lanner.expressions.text import to_json_text, to_plain
 from lanner.expressions.undefined import raise_if_undefined
 from lanner.expressions.values import is_number, type_name

@@ -86,7 +86,7 @@ def replace(
 def split(text: str, delimiter: Any = None, limit: Any = 0) -> list[str]:
     """Split on a Java regular expression, with Java's `String.split` rules.
 
-    `limit` > 0 keeps at most that many parts (the last holds the rest); 0 drops trailing
+    `limit` > 0 keeps at most that many parts (the last contains the rest); 0 drops trailing
     empty parts; < 0 keeps them.
     """
     pattern = java_regex(text_argument(delimiter, "split", "delimiter"))

@@ -194,7 +194,7 @@ def flatten(value: Any) -> list[Any] | None:
 
 
 def default(value: Any, default_value: Any = None) -> Any:
-    """The value, or `default_value` when it is undefined, null, blank text or empty."""
+    """Return `default_value` if the value is undefined, null, blank or empty; else the value."""
     return default_value if is_empty(value) else value
 
 
@@ -204,7 +204,7 @@ def class_name(value: Any) -> str | None:
     return java_class_name(value)
 
 
-COLLECTION_FILTERS: dict[str, Callable[..., Any]] = {
+CONTAINER_FILTERS: dict[str, Callable[..., Any]] = {
     "keys": keys,
     "values": values,
     "length": length,

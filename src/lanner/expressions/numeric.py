@@ -89,6 +89,7 @@ def _split_unquoted(text: str, separator: str) -> tuple[str, str, str]:
 
 def _parse_subpattern(text: str, pattern: str) -> _DecimalPattern:
     prefix, index = _affix(text, 0)
+
     start = index
     while index < len(text) and (text[index] in _NUMBER_CHARS):
         index += 1
@@ -100,13 +101,21 @@ def _parse_subpattern(text: str, pattern: str) -> _DecimalPattern:
             exponent_digits += 1
             index += 1
     suffix, index = _affix(text, index)
+
     if not number or index != len(text):
         raise ExpressionError(
             f"invalid number format {pattern!r}; use a DecimalFormat pattern such as '#,##0.00'"
         )
+
     integer, _, fraction = number.partition(".")
     grouping = len(integer) - integer.rfind(",") - 1 if "," in integer else 0
     affixes = prefix + suffix
+    multiplier = 1
+    if "%" in affixes:
+        multiplier = 100
+    elif "\u2030" in affixes:  # per mille sign
+        multiplier = 1000
+
     return _DecimalPattern(
         prefix=prefix,
         suffix=suffix,
@@ -115,7 +124,7 @@ def _parse_subpattern(text: str, pattern: str) -> _DecimalPattern:
         max_fraction=len(fraction),
         grouping=grouping,
         exponent_digits=exponent_digits,
-        multiplier=100 if "%" in affixes else 1000 if "\u2030" in affixes else 1,
+        multiplier=multiplier,
         always_show_point="." in number and not fraction,
     )
 
