@@ -182,3 +182,28 @@ def test_interrupt_kills_and_exits_130(tmp_path: Path) -> None:
     assert execution["state"]["current"] == "KILLED"
     nap = next(run for run in execution["taskRunList"] if run["taskId"] == "nap")
     assert nap["state"]["current"] == "KILLED"
+
+
+def test_run_deploys_subflows_folder(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "child.yml").write_text(
+        "id: child\nnamespace: qa.cli\noutputs:\n  - id: said\n    type: STRING\n"
+        "    value: \"{{ outputs.say.value }}\"\ntasks:\n"
+        "  - id: say\n    type: io.kestra.plugin.core.debug.Return\n    format: from child\n",
+        encoding="utf-8",
+    )
+    parent = tmp_path / "parent.yml"
+    parent.write_text(
+        "id: parent\nnamespace: qa.cli\ntasks:\n"
+        "  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n"
+        "    namespace: qa.cli\n    flowId: child\n",
+        encoding="utf-8",
+    )
+
+    result = _run("flow", "run", str(parent), "--flows", str(flows), "--json")
+
+    assert result.returncode == 0, result.stderr
+    execution = json.loads(result.stdout)
+    call = next(run for run in execution["taskRunList"] if run["taskId"] == "call")
+    assert call["outputs"]["outputs"] == {"said": "from child"}

@@ -103,6 +103,13 @@ def _document_name(document: ParsedDocument) -> str:
     metavar="SECONDS",
     help="Kill the execution if it has not ended after this many seconds.",
 )
+@click.option(
+    "--flows",
+    "flows_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="Deploy the flows of this file or folder too (the subflows the run calls); repeatable.",
+)
 @handle_errors(exit_code=EXIT_NOT_RUN)
 def run(
     file: Path,
@@ -111,17 +118,21 @@ def run(
     as_json: bool,
     database: str | None,
     timeout: float | None,
+    flows_dirs: tuple[Path, ...],
 ) -> None:
     """Run the first flow of FILE once, in an embedded instance; no server needed.
 
-    The other flows of FILE are deployed beside it. Exit code: 0 for SUCCESS or WARNING, 1 for
-    any other end state, 2 when nothing was run, 130 after Ctrl-C (the execution is killed).
+    The other flows of FILE, and those of every --flows folder, are deployed beside it. Exit
+    code: 0 for SUCCESS or WARNING, 1 for any other end state, 2 when nothing was run, 130
+    after Ctrl-C (the execution is killed).
     """
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise CommandFailed(f"cannot read {str(file)!r}: {error.strerror}", EXIT_NOT_RUN) from error
     documents = parse_documents(text, str(file))
+    if flows_dirs:
+        documents += parse_paths(list(flows_dirs))
     invalid = [document for document in documents if not document.valid]
     if invalid:
         for document in invalid:

@@ -27,6 +27,7 @@ from lanner.executions.model import Attempt, Execution, StateHistory, TaskRun
 from lanner.executor.context import InstanceContext, task_run_context
 from lanner.executor.control import ExecutionControl
 from lanner.executor.effects import Effects, LogLine, NewExecution, NewJob, NewMessage
+from lanner.executor.execution_tasks import ExecutionTasks
 from lanner.executor.flowable import MAIN, ChildSpec, FlowableContext, Step
 from lanner.executor.messages import (
     ExecutorMessage,
@@ -44,6 +45,8 @@ from lanner.flows.model import ConcurrencyBehavior
 from lanner.ids import new_id
 from lanner.states import State, combine
 from lanner.tasks.base import ExecutableTask, FlowableTask, RunnableTask, Task
+from lanner.tasks.execution import Exit, Labels
+from lanner.tasks.flow.for_each_item import ForEachItem
 from lanner.tasks.flow.subflow import Subflow
 from lanner.tasks.retry import RetryBehavior, _Retry
 from lanner.timestamps import format_timestamp, parse_timestamp
@@ -54,7 +57,7 @@ logger = logging.getLogger(__name__)
 AFTER_BRANCHES = ("errors", "finally", "afterExecution")
 
 
-class StateMachine(SubflowSteps, ExecutionControl):
+class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
     """Applies executor messages to one execution of one flow revision."""
 
     def __init__(
@@ -196,6 +199,11 @@ class StateMachine(SubflowSteps, ExecutionControl):
         if outputs is not None:
             task_run.outputs = outputs
         self.execution.touch(task_run)
+        task = self.flow.task(task_run.task_id)
+        if isinstance(task, ForEachItem) and self._for_each_item_result(task_run, task, state):
+            return
+        if isinstance(task, Labels) and state in (State.SUCCESS, State.WARNING):
+            self._apply_labels(task_run)
 
         if state is State.FAILED and self._schedule_retry(task_run, end_date):
             return
@@ -294,6 +302,8 @@ class StateMachine(SubflowSteps, ExecutionControl):
             return task_run
         if not runs:
             self._end(task_run, State.SKIPPED, apply_allowances=False)
+        elif isinstance(task, Exit):
+            self._exit(task_run, task)
         elif isinstance(task, RunnableTask):
             self._enqueue_job(task_run, task)
         elif isinstance(task, FlowableTask):
@@ -540,6 +550,9 @@ class StateMachine(SubflowSteps, ExecutionControl):
             state = State.FAILED
         if self.execution.state is State.KILLING:
             state = State.KILLED
+        exit_state = self.execution.internal.get("exitState")
+        if parent is None and exit_state:
+            state = State(exit_state)
         if parent is not None:
             if parent.internal.pop("timedOut", False):
                 state = State.FAILED

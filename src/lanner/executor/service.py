@@ -51,6 +51,7 @@ from lanner.purge import purge_ended
 from lanner.states import State
 from lanner.storage import Storage
 from lanner.timestamps import utc_now
+from lanner.triggers.flow_events import on_execution_ended
 
 logger = logging.getLogger(__name__)
 
@@ -307,8 +308,20 @@ class Executor:
                 machine = StateMachine(flow, execution, now, self.instance, self._rng)
                 if fresh:
                     machine.recover()
+                state_before = execution.state
                 consumed = await self._apply_all(connection, machine, messages, now)
                 channels |= await self._persist(connection, flow, execution, machine.effects, now)
+                paused = execution.state is State.PAUSED and state_before is not State.PAUSED
+                if (machine.effects.ended or paused) and await on_execution_ended(
+                    backend,
+                    connection,
+                    execution,
+                    now=now,
+                    encryption_key=self.encryption_key,
+                    instance=self.instance,
+                ):
+                    # Flow triggers reacted: their executions were created in this transaction.
+                    channels.add(EXECUTOR)
                 await backend.messages.delete(connection, consumed)
                 await backend.notifier.publish(connection, channels)
                 ended = machine.effects.ended

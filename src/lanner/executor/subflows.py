@@ -21,6 +21,7 @@ from lanner.expressions import render, render_typed
 from lanner.ids import new_id
 from lanner.states import State
 from lanner.tasks.base import ExecutableTask
+from lanner.tasks.flow.for_each_item import ForEachItem
 from lanner.tasks.flow.subflow import Subflow
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ class SubflowSteps:
     """The state machine's handling of Subflow task runs (mixed into StateMachine)."""
 
     def _start_executable(self: StateMachine, task_run: TaskRun, task: ExecutableTask) -> None:
+        if isinstance(task, ForEachItem):
+            self._start_for_each_item(task_run, task)
+            return
         attempt = Attempt(State.RUNNING, [StateHistory(State.RUNNING, self.now)])
         task_run.attempts.append(attempt)
         self.execution.set_task_run_state(task_run, State.RUNNING, self.now)
@@ -39,7 +43,10 @@ class SubflowSteps:
             self._fail(task_run, f"task type {task.type!r} cannot run in this version of Lanner")
             return
         try:
-            child = self._subflow_execution(task_run, task)
+            context = self._context(task_run)
+            child = self._child_execution(
+                task_run, task, context, render_structure(task.inputs or {}, context)
+            )
         except LannerError as error:
             attempt.set_state(State.FAILED, self.now)
             self._fail(task_run, f"task {task.id!r}: {error}")
@@ -47,8 +54,14 @@ class SubflowSteps:
         task_run.outputs = {"executionId": child.id}
         self.effects.executions.append(child)
 
-    def _subflow_execution(self: StateMachine, task_run: TaskRun, task: Subflow) -> NewExecution:
-        context = self._context(task_run)
+    def _child_execution(
+        self: StateMachine,
+        task_run: TaskRun,
+        task: Subflow | ForEachItem,
+        context: dict[str, Any],
+        inputs: dict[str, Any],
+    ) -> NewExecution:
+        """Describe the child execution of a Subflow (or of one ForEachItem batch)."""
         namespace = render(task.namespace, context)
         flow_id = render(task.flow_id, context)
         if (namespace, flow_id) == (self.execution.namespace, self.execution.flow_id):
@@ -62,12 +75,11 @@ class SubflowSteps:
                 revision = int(rendered)
             except (TypeError, ValueError):
                 raise LannerError(f"invalid revision {rendered!r}: expected a number") from None
-        inputs = _render_structure(task.inputs or {}, context)
         labels = [
             {"key": str(label.key), "value": render(str(label.value), context)}
             for label in task.labels or []
         ]
-        if render_typed(task.inherit_labels, context) is True:
+        if render_typed(task.inherit_labels, context) in (True, "true"):
             own = {label["key"] for label in labels}
             labels = [label for label in self.execution.labels if label["key"] not in own] + labels
         return NewExecution(
@@ -98,6 +110,10 @@ class SubflowSteps:
         if task_run is None:
             return
         task = self.flow.task(task_run.task_id)
+        if isinstance(task, ForEachItem):
+            if not task_run.state.is_terminal and attempt == task_run.attempt_number:
+                self._for_each_item_child_ended(task_run, task, payload)
+            return
         transmit = not isinstance(task, Subflow) or task.transmit_failed
         state = _task_state(child_state, transmit)
         outputs = {
@@ -118,9 +134,13 @@ class SubflowSteps:
     def _kill_subflows(self: StateMachine) -> None:
         """Kill the child executions of every Subflow task run of this execution."""
         for task_run in self.execution.task_runs.values():
+            if not isinstance(self.flow.task(task_run.task_id), ExecutableTask):
+                continue
             child_id = (task_run.outputs or {}).get("executionId")
-            if child_id and isinstance(self.flow.task(task_run.task_id), ExecutableTask):
+            if child_id:
                 self.effects.kill_executions.append(str(child_id))
+            for batch_child in task_run.internal.get("children") or {}:
+                self.effects.kill_executions.append(str(batch_child))
 
 
 def _task_state(child_state: State, transmit_failed: bool) -> State:
@@ -131,12 +151,12 @@ def _task_state(child_state: State, transmit_failed: bool) -> State:
     return State.KILLED if child_state is State.KILLED else State.FAILED
 
 
-def _render_structure(value: Any, context: dict[str, Any]) -> Any:
+def render_structure(value: Any, context: dict[str, Any]) -> Any:
     """Render a map of inputs, keeping the native type of whole expressions."""
     if isinstance(value, dict):
-        return {key: _render_structure(item, context) for key, item in value.items()}
+        return {key: render_structure(item, context) for key, item in value.items()}
     if isinstance(value, list):
-        return [_render_structure(item, context) for item in value]
+        return [render_structure(item, context) for item in value]
     if isinstance(value, str):
         return render_typed(value, context)
     return value

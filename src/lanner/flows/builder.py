@@ -20,7 +20,7 @@ from lanner.flows.problems import Issue, issue_path, validation_issues
 from lanner.flows.yaml_source import Path, YamlDocument, format_path
 from lanner.tasks.base import Task, TaskProblem
 from lanner.tasks.invalid import InvalidTask
-from lanner.tasks.registry import TaskRegistry
+from lanner.tasks.registry import INTERNAL_TYPE_PREFIX, TaskRegistry
 from lanner.triggers.base import Trigger
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -161,7 +161,9 @@ class TaskBuilder(_Builder):
         type_name = self._type_name(raw, path)
         if type_name is None:
             return InvalidTask.placeholder(path)
-        task_class = self.registry.resolve(type_name)
+        # Internal task types are built by the executor, never written in a flow.
+        internal = type_name.startswith(INTERNAL_TYPE_PREFIX)
+        task_class = None if internal else self.registry.resolve(type_name)
         if task_class is None:
             self._unknown_type(type_name, path, self.registry.suggest(type_name))
             self._build_children_of_unknown(raw, path)

@@ -13,6 +13,7 @@ def core_task_types() -> list[type[Task]]:
     from lanner.tasks.flow.each import EachParallel, EachSequential
     from lanner.tasks.flow.for_each import ForEach
     from lanner.tasks.flow.for_each_item import ForEachItem
+    from lanner.tasks.flow.for_each_item_steps import ForEachItemMerge, ForEachItemSplit
     from lanner.tasks.flow.if_task import If
     from lanner.tasks.flow.parallel import Parallel
     from lanner.tasks.flow.pause import Pause
@@ -46,6 +47,8 @@ def core_task_types() -> list[type[Task]]:
         Pause,
         Subflow,
         ForEachItem,
+        ForEachItemSplit,
+        ForEachItemMerge,
         WorkingDirectory,
         execution.Labels,
         execution.Resume,

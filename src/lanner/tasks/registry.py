@@ -13,6 +13,8 @@ from lanner.tasks.base import Task
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "lanner.tasks"
+# Task types the executor builds for its own steps; a flow cannot name them.
+INTERNAL_TYPE_PREFIX = "lanner.internal."
 
 
 class TaskRegistry:
@@ -49,7 +51,7 @@ class TaskRegistry:
 
     def suggest(self, type_name: str) -> str | None:
         """Find the closest known type name, for a "did you mean" hint."""
-        names = sorted(self._classes)
+        names = sorted(name for name in self._classes if not name.startswith(INTERNAL_TYPE_PREFIX))
         matches = difflib.get_close_matches(type_name, names, n=1, cutoff=0.6)
         if matches:
             return matches[0]
