@@ -20,7 +20,7 @@ from lanner.executions.model import TaskRun
 from lanner.executor.flowable import MAIN, ChildSpec, Step
 from lanner.executor.messages import InvalidMessage, require_enum
 from lanner.states import State
-from lanner.tasks.base import ExecutableTask, FlowableTask, RunnableTask
+from lanner.tasks.base import ExecutableTask, FlowableTask
 from lanner.tasks.flow.pause import Pause
 
 if TYPE_CHECKING:
@@ -160,9 +160,11 @@ class ExecutionControl:
 
     def _start_attempt(self: StateMachine, task_run: TaskRun, task: Any) -> None:
         """Start a new attempt of a runnable or executable task run."""
+        from lanner.executor.machine import runs_as_job
+
         if isinstance(task, ExecutableTask):
             self._start_executable(task_run, task)
-        elif isinstance(task, RunnableTask):
+        elif runs_as_job(task):
             self._enqueue_job(task_run, task)
         elif isinstance(task, FlowableTask):
             self._start_flowable(task_run, task)

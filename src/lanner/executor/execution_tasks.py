@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lanner.errors import LannerError
@@ -19,10 +20,12 @@ from lanner.executor.effects import NewJob
 from lanner.executor.messages import require, require_enum
 from lanner.executor.subflows import render_structure
 from lanner.expressions import render
+from lanner.ids import new_id
 from lanner.states import State
 from lanner.tasks.execution import Exit
 from lanner.tasks.flow.for_each_item import ForEachItem
 from lanner.tasks.flow.for_each_item_steps import MERGE_TYPE, SPLIT_TYPE
+from lanner.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from lanner.executor.machine import StateMachine
@@ -53,6 +56,41 @@ class ExecutionTasks:
                 merged[label["key"]] = str(label.get("value", ""))
         self.execution.labels = [{"key": key, "value": value} for key, value in merged.items()]
         self.execution.changed = True
+
+    # --- WorkingDirectory -----------------------------------------------------------------
+
+    def _record_children(self: StateMachine, task_run: TaskRun, children: Any) -> None:
+        """Add the child task runs a WorkingDirectory ran on its worker, as they ended."""
+        if not isinstance(children, list):
+            return
+        known = {child.task_id for child in self.execution.child_runs(task_run.id)}
+        for item in children:
+            if not isinstance(item, dict) or item.get("taskId") not in self.index.positions:
+                continue
+            if item["taskId"] in known:
+                continue  # an earlier attempt's children are kept; a retry's are new
+            state = State(item.get("state", "FAILED"))
+            start = _date(item.get("startDate"), self.now)
+            end = _date(item.get("endDate"), self.now)
+            histories = [StateHistory(State.CREATED, start), StateHistory(State.RUNNING, start),
+                         StateHistory(state, end)]
+            attempt = Attempt(state, [StateHistory(State.RUNNING, start),
+                                      StateHistory(state, end)])
+            self.execution.add_task_run(
+                TaskRun(
+                    id=str(item.get("id") or new_id()),
+                    execution_id=self.execution.id,
+                    task_id=item["taskId"],
+                    parent_id=task_run.id,
+                    value=task_run.value,
+                    iteration=None,
+                    state=state,
+                    histories=histories,
+                    seq=0,
+                    attempts=[attempt],
+                    outputs=item.get("outputs"),
+                )
+            )
 
     # --- Exit -----------------------------------------------------------------------------
 
@@ -203,3 +241,12 @@ class ExecutionTasks:
         failed = any(child["state"] in ("FAILED", "KILLED", "CANCELLED")
                      for child in children.values())
         self._end(task_run, State.FAILED if failed and task.transmit_failed else State.SUCCESS)
+
+
+def _date(value: Any, default: datetime) -> datetime:
+    if not isinstance(value, str):
+        return default
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return default

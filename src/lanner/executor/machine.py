@@ -48,6 +48,7 @@ from lanner.tasks.base import ExecutableTask, FlowableTask, RunnableTask, Task
 from lanner.tasks.execution import Exit, Labels
 from lanner.tasks.flow.for_each_item import ForEachItem
 from lanner.tasks.flow.subflow import Subflow
+from lanner.tasks.flow.working_directory import WorkingDirectory
 from lanner.tasks.retry import RetryBehavior, _Retry
 from lanner.timestamps import format_timestamp, parse_timestamp
 
@@ -204,6 +205,8 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
             return
         if isinstance(task, Labels) and state in (State.SUCCESS, State.WARNING):
             self._apply_labels(task_run)
+        if isinstance(task, WorkingDirectory):
+            self._record_children(task_run, payload.get("children"))
 
         if state is State.FAILED and self._schedule_retry(task_run, end_date):
             return
@@ -304,7 +307,7 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
             self._end(task_run, State.SKIPPED, apply_allowances=False)
         elif isinstance(task, Exit):
             self._exit(task_run, task)
-        elif isinstance(task, RunnableTask):
+        elif runs_as_job(task):
             self._enqueue_job(task_run, task)
         elif isinstance(task, FlowableTask):
             self._start_flowable(task_run, task)
@@ -660,14 +663,14 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
     def _kill(self, task_run: TaskRun) -> None:
         task = self.flow.task(task_run.task_id)
         attempt = task_run.attempts[-1] if task_run.attempts else None
-        if isinstance(task, RunnableTask) and attempt and not attempt.state.is_terminal:
+        if runs_as_job(task) and attempt and not attempt.state.is_terminal:
             # A job exists for the current attempt, a retry's included: the worker (or the job
             # queue, for an unclaimed job) answers with KILLED.
             self.effects.kill_task_runs.append(task_run.id)
         elif isinstance(task, Subflow) and task.wait and attempt and not attempt.state.is_terminal:
             # Its child execution is being killed, and the child's end ends this task run.
             return
-        elif isinstance(task, RunnableTask) or not self.execution.children(task_run.id).active:
+        elif runs_as_job(task) or not self.execution.children(task_run.id).active:
             # A retry wait, a paused task or a waiting flowable: nothing runs, end it now.
             self._end(task_run, State.KILLED, apply_allowances=False)
 
@@ -747,7 +750,9 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
         return self.execution.state.is_terminal and self._phase(None) == "afterExecution"
 
     def _is_flowable(self, task_run: TaskRun) -> bool:
-        return isinstance(self.flow.task(task_run.task_id), FlowableTask)
+        """Tell whether the executor orders this task run's children itself."""
+        task = self.flow.task(task_run.task_id)
+        return isinstance(task, FlowableTask) and not runs_as_job(task)
 
     def _task_run(self, payload: dict[str, Any]) -> TaskRun | None:
         task_run_id = require(payload, "taskRunId", str)
@@ -767,6 +772,12 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
                 attempt=task_run.attempt_number or None if task_run else None,
             )
         )
+
+
+def runs_as_job(task: Task) -> bool:
+    """Tell whether a task runs on a worker as one job: runnable tasks, and WorkingDirectory,
+    whose children share one working directory on one worker."""
+    return isinstance(task, (RunnableTask, WorkingDirectory))
 
 
 def _not_before(date: datetime, task_run: TaskRun, attempt: Attempt) -> datetime:

@@ -48,7 +48,11 @@ class ExecutableFlow:
         found = self._references.get(task_id)
         if found is None:
             task = self.task(task_id)
-            child_fields = {entry.path[0] for entry in task.child_entries()}
+            from lanner.tasks.flow.working_directory import WorkingDirectory
+
+            # A WorkingDirectory's children render on its worker, with its context.
+            on_worker = isinstance(task, WorkingDirectory)
+            child_fields = set() if on_worker else {entry.path[0] for entry in task.child_entries()}
             texts = list(
                 _strings(
                     {
