@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlparse
 
-from lanner.errors import ConfigurationError
+from lanner.errors import ConfigurationError, FileNotFoundInStorage
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,14 @@ class StoredObject:
     size: int
     updated: datetime | None = None
     version: str | None = None  # an ETag or checksum that changes whenever the content does
+
+
+@dataclass(frozen=True)
+class StoredContent:
+    """The content of a stored file together with the metadata of that same content."""
+
+    stored: StoredObject
+    data: bytes
 
 
 class Storage(abc.ABC):
@@ -42,6 +50,26 @@ class Storage(abc.ABC):
     def list(self, prefix: str) -> AsyncIterator[StoredObject]:
         """Yield every file whose key starts with `prefix`, following every page of the listing."""
 
+    async def fetch(self, key: str) -> StoredContent:
+        """Read a file and the version of what was read; raise FileNotFoundInStorage if missing.
+
+        This default makes two requests, so a concurrent write can pair the content with
+        another version; backends override it with one consistent read.
+        """
+        stored = await self.stat(key)
+        if stored is None:
+            raise FileNotFoundInStorage(f"no file is stored at {key!r}")
+        return StoredContent(stored, await self.get(key))
+
+    async def copy(self, source: str, destination: str) -> None:
+        """Copy a file to another key, replacing what is there."""
+        await self.put(destination, await self.get(source))
+
+    async def move(self, source: str, destination: str) -> None:
+        """Move a file to another key, replacing what is there."""
+        await self.copy(source, destination)
+        await self.delete(source)
+
     async def delete_prefix(self, prefix: str) -> int:
         """Delete every file under `prefix`; return how many were deleted."""
         keys = [stored.key async for stored in self.list(prefix)]
@@ -55,12 +83,22 @@ class Storage(abc.ABC):
 
 
 def storage_from_url(url: str) -> Storage:
-    """Create the storage backend a URL selects: `file:///path` (or a bare path)."""
+    """Create the storage backend a URL selects.
+
+    `file:///path` (or a bare path) selects the local file system; `s3://bucket/prefix?...`
+    an S3-compatible object store (see `lanner.storage.s3_url` for the parameters).
+    """
     parsed = urlparse(url)
     if parsed.scheme in ("", "file"):
         from lanner.storage.local import LocalStorage
 
         return LocalStorage(parsed.path if parsed.scheme else url)
+    if parsed.scheme == "s3":
+        from lanner.storage.s3 import S3Storage
+        from lanner.storage.s3_url import parse_s3_url
+
+        return S3Storage(parse_s3_url(url))
     raise ConfigurationError(
-        f"unsupported storage URL {url!r}: use file:///absolute/path for the local file system"
+        f"unsupported storage URL {url!r}: use file:///absolute/path for the local file system "
+        "or s3://bucket/prefix for an S3-compatible object store"
     )
