@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pydantic import BaseModel, Field
 
 from lanner.errors import LannerError
@@ -9,6 +11,9 @@ from lanner.executor.flowable import FlowableContext, Step
 from lanner.tasks.base import FlowableTask, Task, TaskProblem
 from lanner.tasks.properties import MODEL_CONFIG, Duration
 from lanner.tasks.working_files import InputFiles, NamespaceFiles, OutputFiles
+
+if TYPE_CHECKING:
+    from lanner.worker.context import RunContext
 
 
 class Cache(BaseModel):
@@ -46,9 +51,17 @@ class WorkingDirectory(FlowableTask):
             if task.is_flowable
         ]
 
+    async def run(self, context: RunContext) -> dict[str, Any] | None:
+        """Run the children in one working directory, on the worker that claimed this job."""
+        from lanner.tasks.flow.working_directory_run import run_working_directory
+
+        return await run_working_directory(self, context)
+
     def start(self, context: FlowableContext) -> Step:
-        # TODO: run the children on one worker, in one working directory.
-        raise LannerError(f"task {self.id!r}: WorkingDirectory is not available yet in Lanner")
+        raise LannerError(
+            f"task {self.id!r}: a WorkingDirectory runs on a worker as one job; the executor "
+            "does not order its children"
+        )
 
     def on_child_end(self, context: FlowableContext) -> Step:
-        raise LannerError(f"task {self.id!r}: WorkingDirectory is not available yet in Lanner")
+        return self.start(context)
