@@ -13,41 +13,17 @@ import functools
 import re
 import zoneinfo
 
-from croniter import croniter
+from lanner.triggers.cron import NICKNAMES, CronExpression, InvalidCron
 
-NICKNAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+__all__ = ["NICKNAMES", "InvalidCron", "check_cron", "is_time_zone", "suggest_time_zone"]
 
 _SIGNED = r"[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?"
 _OFFSET = re.compile(rf"^(?:Z|(?:UTC|GMT|UT)(?:{_SIGNED})?|{_SIGNED})$")
 
 
-class InvalidCron(ValueError):
-    """A cron expression Kestra's Schedule trigger would reject."""
-
-
 def check_cron(expression: str, with_seconds: bool = False) -> None:
     """Raise InvalidCron, with the reason, when `expression` is not a valid cron."""
-    text = expression.strip()
-    if text.lower() in NICKNAMES:
-        return
-    fields = text.split()
-    expected = 6 if with_seconds else 5
-    if len(fields) != expected:
-        layout = "second minute hour day-of-month month day-of-week"
-        if not with_seconds:
-            layout = layout.removeprefix("second ")
-        raise InvalidCron(
-            f"expected {expected} fields ({layout}), found {len(fields)}"
-            + (
-                "; set withSeconds: true for a seconds field"
-                if len(fields) == 6 and not with_seconds
-                else ""
-            )
-        )
-    # croniter reads seconds as the last of six fields, Kestra as the first.
-    ordered = [*fields[1:], fields[0]] if with_seconds else fields
-    if not croniter.is_valid(" ".join(ordered)):
-        raise InvalidCron("a field is out of range or malformed")
+    CronExpression.parse(expression, with_seconds)
 
 
 @functools.cache
