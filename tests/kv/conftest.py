@@ -1,0 +1,39 @@
+"""Fixtures of the KV tests: a migrated backend, and the API of a running instance."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from lanner.api.app import create_app
+from lanner.backend.store import Backend
+from lanner.kv import KvStore
+from tests.support import InstanceHarness
+
+
+@pytest.fixture
+async def backend(database_url: str) -> AsyncIterator[Backend]:
+    """A migrated backend of each database."""
+    backend = Backend.from_url(database_url)
+    await backend.start()
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+@pytest.fixture
+def store(backend: Backend) -> KvStore:
+    return KvStore(backend)
+
+
+@pytest.fixture
+async def api(instance: InstanceHarness) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the API of a running instance, on each backend."""
+    transport = httpx.ASGITransport(app=create_app(instance.instance))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://lanner.test/api/v1", timeout=60
+    ) as client:
+        yield client
