@@ -19,7 +19,9 @@ from lanner.executor.service import Executor, ExecutorSettings
 from lanner.flows.cache import FlowCache
 from lanner.flows.service import FlowService
 from lanner.liveness import LivenessSettings
+from lanner.namespace_files import NamespaceFileDownloader
 from lanner.scheduler import scheduler_of
+from lanner.secrets import SecretServices
 from lanner.settings import Settings
 from lanner.storage import Storage, storage_from_url
 from lanner.worker.service import Worker, WorkerSettings
@@ -40,7 +42,9 @@ class Instance:
         self.controls = ExecutionControls(
             self.backend, self.flow_cache, self.storage, settings.encryption_key
         )
-        self.context = InstanceContext(envs=settings.envs(), globals=settings.globals)
+        self.context = InstanceContext(
+            envs=settings.envs(), globals=settings.globals, services=SecretServices()
+        )
         self.stopping = asyncio.Event()
         self.executor: Executor | None = None
         self.worker: Worker | None = None
@@ -91,6 +95,9 @@ class Instance:
                     encryption_key=self.settings.encryption_key,
                     shutdown_timeout=worker_config.shutdown_timeout,
                     liveness=liveness,
+                ),
+                downloader=NamespaceFileDownloader.from_settings(
+                    self.storage, self.settings.namespace_files
                 ),
             )
             self._spawn(self.worker.run(self.stopping), "worker")

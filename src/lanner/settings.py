@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -55,14 +55,41 @@ class LivenessConfig(BaseModel):
 class NamespaceFilesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Namespace file downloads in flight at once in one worker process, shared by its tasks;
-    # unset means max(32, 4 * the CPU cores the process may use).
+    # Maximum namespace file downloads in flight in one worker process, shared by its tasks.
+    # Unset means max(32, 4 * the CPU cores the process may use).
     max_concurrent_downloads: int | None = Field(default=None, ge=1)
-    # Downloads in flight at once for one task; unset means half the limit above.
+    # Maximum downloads in flight for one task. Unset means half the limit above.
     max_concurrent_downloads_per_task: int | None = Field(default=None, ge=1)
     # Keep downloaded contents in worker memory, keyed by namespace, path and stored version.
     cache_enabled: bool = True
     cache_max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+
+
+class SchedulerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # The time zone of Schedule and ScheduleOnDates triggers that set no `timezone`: an IANA
+    # name or an offset. UTC unless set, whatever the server's own zone.
+    timezone: str = "UTC"
+    # What Schedule triggers without `recoverMissedSchedules` do with slots missed while no
+    # scheduler ran: ALL, LAST or NONE.
+    recover_missed_schedules: Literal["ALL", "LAST", "NONE"] = "ALL"
+    # Seconds between two looks at the due triggers.
+    poll_interval: float = Field(default=1.0, gt=0)
+    # Triggers claimed in one transaction.
+    batch_size: int = Field(default=50, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from lanner.triggers.timing import is_time_zone
+
+        if not is_time_zone(value):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as 'Europe/Paris' or an "
+                "offset such as '+02:00'"
+            )
+        return value
 
 
 class Settings(BaseSettings):
@@ -84,6 +111,7 @@ class Settings(BaseSettings):
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     liveness: LivenessConfig = Field(default_factory=LivenessConfig)
     namespace_files: NamespaceFilesConfig = Field(default_factory=NamespaceFilesConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -127,3 +127,24 @@ tasks:
     assert {label["key"]: label["value"] for label in finished.labels} == {
         "team": "platform", "run": "42"
     }
+
+
+async def test_secret_in_flowable_condition(
+    instance: InstanceHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_GATE", "b3Blbg==")  # base64 of "open"
+    finished = await instance.run("""
+id: secret_gate
+namespace: qa.secrets
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ secret('GATE') == 'open' }}"
+    then:
+      - id: through
+        type: io.kestra.plugin.core.log.Log
+        message: passed
+""")
+
+    assert finished.state is State.SUCCESS
+    assert one(finished, "through").state is State.SUCCESS

@@ -231,3 +231,28 @@ async def test_kill_while_paused(instance: InstanceHarness) -> None:
     assert finished.state is State.KILLED
     assert one(finished, "approval").state is State.KILLED
     assert finished.runs_of_task("after") == []
+
+
+async def test_resume_task_resumes_branch(instance: InstanceHarness) -> None:
+    finished = await instance.run("""
+id: resume_task
+namespace: qa.pause
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: wait
+        type: io.kestra.plugin.core.flow.Pause
+        onResume:
+          - id: note
+            type: STRING
+      - id: release
+        type: io.kestra.plugin.core.execution.Resume
+        inputs:
+          note: released by a task
+""")
+
+    assert finished.state is State.SUCCESS
+    wait = one(finished, "wait")
+    assert wait.outputs == {"onResume": {"note": "released by a task"}}
+    assert one(finished, "release").outputs == {"executionId": finished.id}

@@ -273,4 +273,4 @@ async def test_connections_dropped_mid_run(
         assert execution.state is State.SUCCESS
         assert len(execution.task_runs) == 21
     logs = executor.log() + worker.log()
-    assert "lost the database" in logs or "retrying" in logs or "Reconnect" in logs
+    assert "will be retried" in logs or "retrying in" in logs or "reconnecting in" in logs

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from lanner.errors import LannerError
 from lanner.flows.executable import ExecutableFlow
 from lanner.tasks import core_task_types
-from lanner.tasks.base import Task
+from lanner.tasks.base import RunnableTask, Task
 from lanner.tasks.flow.for_each_item import ForEachItem
 from lanner.tasks.flow.pause import Pause
 from lanner.tasks.flow.subflow import Subflow
@@ -238,16 +237,8 @@ def test_exit_state_checked() -> None:
     assert problem.hint == "use one of: SUCCESS, WARNING, KILLED, FAILED, CANCELED"
 
 
-async def test_unavailable_task_fails_clearly() -> None:
-    task = single_task("  - id: get\n    type: io.kestra.plugin.core.kv.Get\n    key: k\n")
+def test_exit_is_not_runnable() -> None:
+    task = single_task("  - id: stop\n    type: io.kestra.plugin.core.execution.Exit\n")
 
-    with pytest.raises(LannerError, match="Get is not available yet"):
-        await task.run(None)  # type: ignore[attr-defined, arg-type]
-
-
-def test_pause_start_fails_clearly() -> None:
-    task = single_task("  - id: wait\n    type: io.kestra.plugin.core.flow.Pause\n")
-
-    assert isinstance(task, Pause)
-    with pytest.raises(LannerError, match="Pause is not available yet"):
-        task.start(None)  # type: ignore[arg-type]
+    assert not isinstance(task, RunnableTask)
+    assert not task.is_flowable

@@ -85,6 +85,10 @@ async def search_executions(
     end_date: Annotated[
         datetime | None, Query(alias="endDate", description="Created at or before this time.")
     ] = None,
+    labels: Annotated[
+        list[str] | None,
+        Query(description="Only executions with every one of these `key:value` labels."),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Executions per page.")] = 10,
 ) -> Response:
@@ -102,6 +106,7 @@ async def search_executions(
             states=state,
             start_after=_utc(start_date, "startDate"),
             start_before=_utc(end_date, "endDate"),
+            labels=_label_filters(labels or []),
             page=page,
             size=size,
         )
@@ -276,6 +281,18 @@ def _parse_labels(values: list[str]) -> list[dict[str, str]]:
     if problems:
         raise ApiError(422, problems[0].message, problems)
     return labels
+
+
+def _label_filters(values: list[str]) -> list[tuple[str, str]]:
+    """Parse `key:value` search filters; system labels may be searched for."""
+    filters = []
+    for index, text in enumerate(values):
+        check_text(text, f"labels[{index}]")
+        key, separator, value = text.partition(":")
+        if not separator or not key.strip():
+            raise ApiError(422, f"invalid label filter {text!r}: expected key:value")
+        filters.append((key, value))
+    return filters
 
 
 def _utc(value: datetime | None, name: str) -> datetime | None:

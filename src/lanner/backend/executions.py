@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanner.backend.codec import (
@@ -20,10 +21,13 @@ from lanner.backend.codec import (
     task_run_from_row,
     task_run_row,
 )
-from lanner.backend.schema import executions, task_runs
+from lanner.backend.schema import executions, flows, task_runs
 from lanner.backend.sql import escape_like
 from lanner.executions.model import Execution
 from lanner.states import TERMINAL_STATES, State
+
+# States in which an execution holds one of its flow's concurrency slots.
+SLOT_STATES = [State.RUNNING.value, State.PAUSED.value, State.KILLING.value]
 
 
 class ExecutionRepository:
@@ -41,6 +45,51 @@ class ExecutionRepository:
         if self.skip_locked:
             query = query.with_for_update(skip_locked=not wait)
         return (await connection.execute(query)).scalar_one_or_none()
+
+    async def lock_flow(self, connection: AsyncConnection, namespace: str, flow_id: str) -> None:
+        """Lock a flow's row, so that concurrency slots of the flow are counted one at a time."""
+        if self.skip_locked:
+            await connection.execute(
+                sa.select(flows.c.id)
+                .where(flows.c.namespace == namespace, flows.c.id == flow_id)
+                .with_for_update()
+            )
+
+    async def count_running(
+        self, connection: AsyncConnection, namespace: str, flow_id: str, exclude: str
+    ) -> int:
+        """Count the executions of a flow that hold a concurrency slot (PAUSED ones do)."""
+        return int(
+            (
+                await connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(executions)
+                    .where(
+                        executions.c.namespace == namespace,
+                        executions.c.flow_id == flow_id,
+                        executions.c.state.in_(SLOT_STATES),
+                        executions.c.id != exclude,
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def oldest_queued(
+        self, connection: AsyncConnection, namespace: str, flow_id: str
+    ) -> str | None:
+        value: str | None = (
+            await connection.execute(
+                sa.select(executions.c.id)
+                .where(
+                    executions.c.namespace == namespace,
+                    executions.c.flow_id == flow_id,
+                    executions.c.state == State.QUEUED.value,
+                )
+                .order_by(executions.c.created, executions.c.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        return value
 
     async def exists(self, connection: AsyncConnection, execution_id: str) -> bool:
         found = await connection.execute(
@@ -81,6 +130,10 @@ class ExecutionRepository:
         execution.clear_changes()
 
     async def _write_task_runs(self, connection: AsyncConnection, execution: Execution) -> None:
+        if execution.removed_task_runs:
+            await connection.execute(
+                sa.delete(task_runs).where(task_runs.c.id.in_(execution.removed_task_runs))
+            )
         new_rows = [task_run_row(execution.task_runs[run_id]) for run_id in execution.new_task_runs]
         if new_rows:
             await connection.execute(sa.insert(task_runs), new_rows)
@@ -136,9 +189,11 @@ class ExecutionRepository:
         states: list[State] | None = None,
         start_after: datetime | None = None,
         start_before: datetime | None = None,
+        labels: list[tuple[str, str]] | None = None,
         page: int = 1,
         size: int = 25,
     ) -> tuple[list[Execution], int]:
+        """Return a page of executions, newest first, and the total; `labels` must all match."""
         condition: Any = sa.true()
         if namespace:
             condition &= sa.or_(
@@ -153,6 +208,8 @@ class ExecutionRepository:
             condition &= executions.c.created >= start_after
         if start_before:
             condition &= executions.c.created <= start_before
+        for key, value in labels or []:
+            condition &= _has_label(connection.dialect.name, key, value)
         total = (
             await connection.execute(
                 sa.select(sa.func.count()).select_from(executions).where(condition)
@@ -166,3 +223,15 @@ class ExecutionRepository:
             .offset((page - 1) * size)
         )
         return [execution_from_row(row) for row in rows], int(total)
+
+
+def _has_label(dialect: str, key: str, value: str) -> sa.ColumnElement[bool]:
+    """Match executions whose `data.labels` list contains `{key, value}`."""
+    if dialect == "postgresql":
+        labels = sa.cast(executions.c.data, postgresql.JSONB)["labels"]
+        return labels.contains([{"key": key, "value": value}])
+    label = sa.func.json_each(executions.c.data, "$.labels").table_valued("value").alias("label")
+    return sa.exists().where(
+        sa.func.json_extract(label.c.value, "$.key") == key,
+        sa.func.json_extract(label.c.value, "$.value") == value,
+    )

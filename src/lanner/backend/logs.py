@@ -31,7 +31,7 @@ class LogEntry:
 class LogRepository:
     async def insert(self, connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         if rows:
-            await connection.execute(sa.insert(logs), rows)
+            await connection.execute(sa.insert(logs), [_storable(row) for row in rows])
 
     async def fetch(
         self,
@@ -66,3 +66,11 @@ class LogRepository:
             )
             for row in await connection.execute(query)
         ]
+
+
+def _storable(row: dict[str, Any]) -> dict[str, Any]:
+    """Replace NUL characters, which PostgreSQL text cannot hold, in a log line's message."""
+    message = row.get("message")
+    if isinstance(message, str) and "\x00" in message:
+        return {**row, "message": message.replace("\x00", "\ufffd")}
+    return row

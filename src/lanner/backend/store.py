@@ -9,6 +9,7 @@ from lanner.backend.database import Database
 from lanner.backend.executions import ExecutionRepository
 from lanner.backend.flows import FlowRepository
 from lanner.backend.jobs import JobQueue
+from lanner.backend.kv import KvRepository
 from lanner.backend.logs import LogRepository
 from lanner.backend.migrate import migrate
 from lanner.backend.notify import Notifier, PostgresNotifier
@@ -29,6 +30,7 @@ class Backend:
         self.jobs = JobQueue(self.messages, skip_locked=database.skip_locked)
         self.logs = LogRepository()
         self.components = ComponentRepository(skip_locked=database.skip_locked)
+        self.kv = KvRepository()
 
     @classmethod
     def from_url(cls, url: str) -> Backend:

@@ -10,8 +10,12 @@ import click
 from lanner import __version__
 from lanner.cli.execution import execution_group
 from lanner.cli.flow import flow_group
+from lanner.cli.kv import kv_group
+from lanner.cli.namespace import namespace_group
+from lanner.cli.revision import diff_command, revisions_command
 from lanner.cli.server import server_group
 from lanner.cli.system import sys_group
+from lanner.cli.trigger import trigger_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +40,11 @@ cli.add_command(flow_group)
 cli.add_command(execution_group)
 cli.add_command(server_group)
 cli.add_command(sys_group)
+cli.add_command(namespace_group)
+cli.add_command(trigger_group)
+cli.add_command(kv_group)
+flow_group.add_command(revisions_command)
+flow_group.add_command(diff_command)
 
 
 def main() -> None:

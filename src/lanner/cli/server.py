@@ -1,4 +1,4 @@
-"""`lanner server local | standalone | executor | worker | webserver`."""
+"""`lanner server local | standalone | executor | worker | scheduler | webserver`."""
 
 from __future__ import annotations
 
@@ -81,7 +81,9 @@ def local(
 ) -> None:
     """Run every component in one process, on SQLite by default."""
     settings = _settings(database, storage, data_dir, host=host, port=port)
-    asyncio.run(_serve(settings, executor=True, worker=True, web=True, flows_dir=flows_dir))
+    asyncio.run(
+        _serve(settings, executor=True, worker=True, scheduler=True, web=True, flows_dir=flows_dir)
+    )
 
 
 @server_group.command("standalone")
@@ -110,7 +112,9 @@ def standalone(
     settings = _settings(database, storage, data_dir, **overrides)
     if worker_threads:
         settings.worker.threads = worker_threads
-    asyncio.run(_serve(settings, executor=True, worker=True, web=True, flows_dir=flows_dir))
+    asyncio.run(
+        _serve(settings, executor=True, worker=True, scheduler=True, web=True, flows_dir=flows_dir)
+    )
 
 
 @server_group.command("executor")
@@ -142,6 +146,14 @@ def worker(
     asyncio.run(_serve(settings, worker=True))
 
 
+@server_group.command("scheduler")
+@_common
+@handle_errors()
+def scheduler(database: str | None, storage: str | None, data_dir: Path | None) -> None:
+    """Run a scheduler: fires Schedule and ScheduleOnDates triggers."""
+    asyncio.run(_serve(_settings(database, storage, data_dir), scheduler=True))
+
+
 @server_group.command("webserver")
 @_common
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
@@ -163,6 +175,7 @@ async def _serve(
     *,
     executor: bool = False,
     worker: bool = False,
+    scheduler: bool = False,
     web: bool = False,
     flows_dir: Path | None = None,
 ) -> None:
@@ -174,7 +187,7 @@ async def _serve(
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, instance.stopping.set)
     try:
-        await instance.start(executor=executor, worker=worker)
+        await instance.start(executor=executor, worker=worker, scheduler=scheduler)
         if flows_dir is not None:
             await _deploy_folder(instance, flows_dir)
         if listener is not None:

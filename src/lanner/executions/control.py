@@ -179,6 +179,14 @@ class ExecutionControls:
             variables={"inputs": execution.inputs},
         )
 
+    async def latest_paused(self, namespace: str, flow_id: str) -> str | None:
+        """Return the id of the latest paused execution of a flow, if any."""
+        async with self.backend.db.transaction(write=False) as connection:
+            found, _ = await self.backend.executions.search(
+                connection, namespace=namespace, flow_id=flow_id, states=[State.PAUSED], size=1
+            )
+        return found[0].id if found else None
+
     async def _load(self, execution_id: str) -> Execution:
         async with self.backend.db.transaction(write=False) as connection:
             execution = await self.backend.executions.get(connection, execution_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lanner.executions.model import Execution, TaskRun
+from lanner.expressions import RenderServices
 from lanner.flows.executable import ExecutableFlow
 from lanner.timestamps import format_timestamp
 
@@ -21,6 +22,8 @@ class InstanceContext:
 
     envs: dict[str, str] = field(default_factory=dict)
     globals: dict[str, Any] = field(default_factory=dict)
+    # What expressions rendered by the executor may call (`secret()`); None allows nothing.
+    services: RenderServices | None = None
 
 
 def task_run_context(

@@ -67,7 +67,8 @@ class ExecutionControl:
         leaves = [
             task_run
             for task_run in execution.task_runs.values()
-            if task_run.state in RESTARTABLE and not self._is_flowable(task_run)
+            if task_run.state in RESTARTABLE
+            and not self._is_flowable(task_run)
             and not self._in_after_branch(task_run)
         ]
         if not leaves:
@@ -89,8 +90,9 @@ class ExecutionControl:
             return
         if not self.execution.state.is_terminal and not task_run.state.is_terminal:
             return
-        self._log(task_run, "WARN", f"state changed by hand from {task_run.state.value} to "
-                  f"{state.value}")
+        self._log(
+            task_run, "WARN", f"state changed by hand from {task_run.state.value} to {state.value}"
+        )
         if self.execution.state.is_terminal:
             self._reopen_execution()
         self._reopen_parents(task_run)

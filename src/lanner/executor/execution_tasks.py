@@ -72,10 +72,12 @@ class ExecutionTasks:
             state = State(item.get("state", "FAILED"))
             start = _date(item.get("startDate"), self.now)
             end = _date(item.get("endDate"), self.now)
-            histories = [StateHistory(State.CREATED, start), StateHistory(State.RUNNING, start),
-                         StateHistory(state, end)]
-            attempt = Attempt(state, [StateHistory(State.RUNNING, start),
-                                      StateHistory(state, end)])
+            histories = [
+                StateHistory(State.CREATED, start),
+                StateHistory(State.RUNNING, start),
+                StateHistory(state, end),
+            ]
+            attempt = Attempt(state, [StateHistory(State.RUNNING, start), StateHistory(state, end)])
             self.execution.add_task_run(
                 TaskRun(
                     id=str(item.get("id") or new_id()),
@@ -96,14 +98,19 @@ class ExecutionTasks:
 
     def _exit(self: StateMachine, task_run: TaskRun, task: Exit) -> None:
         try:
-            name = render(task.state, self._context(task_run)).strip().upper()
+            name = (
+                render(task.state, self._context(task_run), self.instance.services).strip().upper()
+            )
         except LannerError as error:
             self._fail(task_run, f"task {task.id!r}: {error}")
             return
         state = EXIT_STATES.get(name)
         if state is None:
-            self._fail(task_run, f"task {task.id!r}: invalid state {name!r}; use one of "
-                       + ", ".join(sorted(EXIT_STATES)))
+            self._fail(
+                task_run,
+                f"task {task.id!r}: invalid state {name!r}; use one of "
+                + ", ".join(sorted(EXIT_STATES)),
+            )
             return
         self._log(task_run, "INFO", f"task {task.id!r} ends the execution as {state.value}")
         self._end(task_run, State.SUCCESS)
@@ -148,7 +155,9 @@ class ExecutionTasks:
             self._fail(task_run, f"task {task.id!r} cannot run: {error}")
             return
         rendered = {
-            key: (render(value, context) if isinstance(value, str) else value)
+            key: (
+                render(value, context, self.instance.services) if isinstance(value, str) else value
+            )
             for key, value in properties.items()
             if value is not None
         }
@@ -192,7 +201,10 @@ class ExecutionTasks:
             context["taskrun"] = {**context["taskrun"], "items": uri, "iteration": number}
             try:
                 child = self._child_execution(
-                    task_run, task, context, render_structure(task.inputs or {}, context)
+                    task_run,
+                    task,
+                    context,
+                    render_structure(task.inputs or {}, context, self.instance.services),
                 )
             except LannerError as error:
                 attempt.set_state(State.FAILED, self.now)
@@ -215,7 +227,9 @@ class ExecutionTasks:
         if child_id not in children or "state" in children[child_id]:
             return
         children[child_id] = {
-            **children[child_id], "state": state.value, "outputs": payload.get("outputs") or {},
+            **children[child_id],
+            "state": state.value,
+            "outputs": payload.get("outputs") or {},
         }
         self.execution.touch(task_run)
         if any("state" not in child for child in children.values()):
@@ -224,7 +238,10 @@ class ExecutionTasks:
         ordered = sorted(children.items(), key=lambda item: item[1]["batch"])
         task_run.internal["step"] = "merge"
         self._step_job(
-            task_run, task, MERGE_TYPE, "merge",
+            task_run,
+            task,
+            MERGE_TYPE,
+            "merge",
             {"subflowOutputs": [child["outputs"] for _, child in ordered]},
         )
 
@@ -238,8 +255,9 @@ class ExecutionTasks:
             "iterations": counts,
             "numberOfBatches": len(children),
         }
-        failed = any(child["state"] in ("FAILED", "KILLED", "CANCELLED")
-                     for child in children.values())
+        failed = any(
+            child["state"] in ("FAILED", "KILLED", "CANCELLED") for child in children.values()
+        )
         self._end(task_run, State.FAILED if failed and task.transmit_failed else State.SUCCESS)
 
 

@@ -324,7 +324,7 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
         if isinstance(condition, bool):
             return condition
         context = task_run_context(self.flow, self.execution, task_run, self.instance)
-        return is_truthy(render_typed(condition, context))
+        return is_truthy(render_typed(condition, context, self.instance.services))
 
     def _enqueue_job(self, task_run: TaskRun, task: Task) -> None:
         attempt = Attempt(State.CREATED, [StateHistory(State.CREATED, self.now)])
@@ -367,7 +367,7 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
         """Read a flowable's timeout, rendering it when it is an expression."""
         if not isinstance(task.timeout, str):
             return task.timeout
-        rendered = render_typed(task.timeout, self._context(task_run))
+        rendered = render_typed(task.timeout, self._context(task_run), self.instance.services)
         if isinstance(rendered, timedelta):
             return rendered
         try:
@@ -388,10 +388,10 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
         self, task_run: TaskRun, task: Task, ended_child: TaskRun | None = None
     ) -> FlowableContext:
         def render_text(text: str) -> str:
-            return render(text, self._context(task_run))
+            return render(text, self._context(task_run), self.instance.services)
 
         def render_value(value: Any) -> Any:
-            return render_typed(value, self._context(task_run))
+            return render_typed(value, self._context(task_run), self.instance.services)
 
         return FlowableContext(
             task=task,
@@ -610,8 +610,12 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
                 trigger=execution.trigger,
             )
         )
-        self._log(None, "WARN", f"the execution failed; attempt {attempt} starts as a new "
-                  f"execution after {format_duration(wait)}")
+        self._log(
+            None,
+            "WARN",
+            f"the execution failed; attempt {attempt} starts as a new "
+            f"execution after {format_duration(wait)}",
+        )
         return True
 
     def _start_after_execution(self) -> None:

@@ -28,7 +28,7 @@ def render_flow_outputs(
     result: dict[str, Any] = {}
     for output in definitions:
         try:
-            value = render_typed(output.value, context)
+            value = render_typed(output.value, context, instance.services)
         except ExpressionError as error:
             raise InvalidFlowOutput(
                 f"flow output {output.id!r} could not be rendered: {error}"

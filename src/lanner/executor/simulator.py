@@ -204,7 +204,9 @@ class Simulator:
             self._start(job)
         for follow_up in effects.messages:
             queued = ExecutorMessage(
-                self.execution.id, follow_up.kind, follow_up.payload,
+                self.execution.id,
+                follow_up.kind,
+                follow_up.payload,
                 deliver_at=follow_up.deliver_at,
             )
             if follow_up.deliver_at is not None and follow_up.deliver_at > self.now:

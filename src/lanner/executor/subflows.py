@@ -17,7 +17,7 @@ from lanner.errors import LannerError
 from lanner.executions.model import Attempt, StateHistory, TaskRun
 from lanner.executor.effects import NewExecution
 from lanner.executor.messages import require, require_enum
-from lanner.expressions import render, render_typed
+from lanner.expressions import RenderServices, render, render_typed
 from lanner.ids import new_id
 from lanner.states import State
 from lanner.tasks.base import ExecutableTask
@@ -44,9 +44,8 @@ class SubflowSteps:
             return
         try:
             context = self._context(task_run)
-            child = self._child_execution(
-                task_run, task, context, render_structure(task.inputs or {}, context)
-            )
+            inputs = render_structure(task.inputs or {}, context, self.instance.services)
+            child = self._child_execution(task_run, task, context, inputs)
         except LannerError as error:
             attempt.set_state(State.FAILED, self.now)
             self._fail(task_run, f"task {task.id!r}: {error}")
@@ -62,24 +61,25 @@ class SubflowSteps:
         inputs: dict[str, Any],
     ) -> NewExecution:
         """Describe the child execution of a Subflow (or of one ForEachItem batch)."""
-        namespace = render(task.namespace, context)
-        flow_id = render(task.flow_id, context)
+        services = self.instance.services
+        namespace = render(task.namespace, context, services)
+        flow_id = render(task.flow_id, context, services)
         if (namespace, flow_id) == (self.execution.namespace, self.execution.flow_id):
             raise LannerError(
                 f"a flow cannot call itself: {namespace}.{flow_id} runs this Subflow task"
             )
         revision = None
         if task.revision is not None:
-            rendered = render_typed(task.revision, context)
+            rendered = render_typed(task.revision, context, services)
             try:
                 revision = int(rendered)
             except (TypeError, ValueError):
                 raise LannerError(f"invalid revision {rendered!r}: expected a number") from None
         labels = [
-            {"key": str(label.key), "value": render(str(label.value), context)}
+            {"key": str(label.key), "value": render(str(label.value), context, services)}
             for label in task.labels or []
         ]
-        if render_typed(task.inherit_labels, context) in (True, "true"):
+        if render_typed(task.inherit_labels, context, services) in (True, "true"):
             own = {label["key"] for label in labels}
             labels = [label for label in self.execution.labels if label["key"] not in own] + labels
         return NewExecution(
@@ -151,12 +151,14 @@ def _task_state(child_state: State, transmit_failed: bool) -> State:
     return State.KILLED if child_state is State.KILLED else State.FAILED
 
 
-def render_structure(value: Any, context: dict[str, Any]) -> Any:
+def render_structure(
+    value: Any, context: dict[str, Any], services: RenderServices | None = None
+) -> Any:
     """Render a map of inputs, keeping the native type of whole expressions."""
     if isinstance(value, dict):
-        return {key: render_structure(item, context) for key, item in value.items()}
+        return {key: render_structure(item, context, services) for key, item in value.items()}
     if isinstance(value, list):
-        return [render_structure(item, context) for item in value]
+        return [render_structure(item, context, services) for item in value]
     if isinstance(value, str):
-        return render_typed(value, context)
+        return render_typed(value, context, services)
     return value

@@ -39,7 +39,11 @@ class ExecutableFlow:
         """The task's properties as JSON, the form a worker job carries."""
         dump = self._dumps.get(task_id)
         if dump is None:
-            dump = self.task(task_id).model_dump(mode="json", by_alias=True, exclude_unset=True)
+            # serialize_as_any keeps the properties of child tasks typed as the Task base
+            # class, which a WorkingDirectory job carries to its worker.
+            dump = self.task(task_id).model_dump(
+                mode="json", by_alias=True, exclude_unset=True, serialize_as_any=True
+            )
             self._dumps[task_id] = dump
         return dump
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from lanner.durations import format_duration
 from lanner.errors import ExpressionError
 from lanner.expressions import RenderServices, render, render_typed, render_value
+from lanner.secrets import MASK
 from lanner.storage import Storage, execution_file_key, uri_from_key
 from lanner.timestamps import utc_now
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from lanner.executions.control import ExecutionControls
+    from lanner.kv import KvStore
+    from lanner.namespace_files import NamespaceFileDownloader
 
-# What a SECRET value is replaced with in logs.
-MASK = "******"
+logger = logging.getLogger(__name__)
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 
@@ -26,6 +32,20 @@ class TaskLogRecord:
     level: str
     message: str
     timestamp: datetime
+    # The task run the line belongs to when it is not the worker job's own: a child task run
+    # of a WorkingDirectory, which runs inside its parent's job. None means the job's.
+    task_run_id: str | None = None
+    task_id: str | None = None
+    attempt: int | None = None
+
+
+@dataclass(frozen=True)
+class LogOwner:
+    """The task run that log lines are written for, when it is not the worker job's own."""
+
+    task_run_id: str
+    task_id: str
+    attempt: int = 1
 
 
 class TaskLogger:
@@ -36,18 +56,29 @@ class TaskLogger:
         sink: Callable[[TaskLogRecord], None],
         min_level: str = "TRACE",
         secrets: list[str] | None = None,
+        owner: LogOwner | None = None,
     ) -> None:
         self._sink = sink
         self._min = LEVELS.index(min_level) if min_level in LEVELS else 0
         # Values never written in clear: decrypted SECRET inputs.
         self.secrets = sorted(secrets or [], key=len, reverse=True)
+        self.owner = owner
 
     def log(self, level: str, message: str) -> None:
         level = "WARN" if level == "WARNING" else level
         if LEVELS.index(level) >= self._min:
             for secret in self.secrets:
                 message = message.replace(secret, MASK)
-            self._sink(TaskLogRecord(level, message, utc_now()))
+            record = TaskLogRecord(level, message, utc_now())
+            if self.owner is not None:
+                record.task_run_id = self.owner.task_run_id
+                record.task_id = self.owner.task_id
+                record.attempt = self.owner.attempt
+            self._sink(record)
+
+    def for_child(self, owner: LogOwner, min_level: str = "TRACE") -> TaskLogger:
+        """Return a logger writing to the same sink for a child task run, secrets still masked."""
+        return TaskLogger(self._sink, min_level, self.secrets, owner)
 
     def trace(self, message: str) -> None:
         self.log("TRACE", message)
@@ -76,12 +107,31 @@ class RunContext:
         storage: Storage,
         services: RenderServices | None = None,
         property_prefix: str = "",
+        namespace_file_downloader: NamespaceFileDownloader | None = None,
+        working_dir: Path | None = None,
+        kv: KvStore | None = None,
+        controls: ExecutionControls | None = None,
     ) -> None:
         self.variables = variables
         self.logger = logger
         self.storage = storage
         self.services = services
+        # The KV store for the kv tasks; None where no database is reachable.
+        self.kv = kv
+        # Acting on executions (the Resume task); None where no database is reachable.
+        self.controls = controls
         self._property_prefix = property_prefix
+        # Shared by every task of the worker process: it owns the download limits and cache.
+        self.namespace_file_downloader = namespace_file_downloader
+        # The working directory a WorkingDirectory task shares with its children; None means a
+        # script task creates a fresh one for its attempt.
+        self.working_dir = working_dir
+        # Metric entries in Kestra's shape, stored in the attempt's `metrics`.
+        self.metrics: list[dict[str, Any]] = []
+        # Set by a task that ends in WARNING instead of SUCCESS.
+        self.warning = False
+        # The child task runs a WorkingDirectory ran, in run order; None for other tasks.
+        self.children: list[dict[str, Any]] | None = None
 
     @property
     def task_id(self) -> str:
@@ -121,6 +171,64 @@ class RunContext:
             return render_typed(value, self.variables, self.services)
         except ExpressionError as error:
             raise self._located(error, property_name) from error
+
+    def with_variables(self, **values: Any) -> RunContext:
+        """Return a context that renders with extra variables, such as `workingDir`."""
+        derived = copy.copy(self)
+        derived.variables = {**self.variables, **values}
+        return derived
+
+    def for_child(
+        self,
+        task_id: str,
+        task_type: str,
+        task_run_id: str,
+        start_date: str,
+        min_level: str = "TRACE",
+    ) -> RunContext:
+        """Return the context of a child task run of a WorkingDirectory, run in this job.
+
+        The child renders with its own `task` and `taskrun`, its parent's task run first in
+        `parents`, logs under its own task run id and shares the working directory. It shares
+        this context's `outputs` map too, so outputs added there reach later children. Its
+        metrics are its own.
+        """
+        parent_run = self.variables.get("taskrun") or {}
+        parent = {"taskrun": parent_run, "outputs": {}}
+        variables = {
+            **self.variables,
+            "task": {"id": task_id, "type": task_type},
+            "taskrun": {
+                "id": task_run_id,
+                "startDate": start_date,
+                "attemptsCount": 0,
+                "parentId": parent_run.get("id"),
+                "taskId": task_id,
+            },
+            "parents": [parent, *(self.variables.get("parents") or [])],
+            "parent": parent,
+        }
+        owner = LogOwner(task_run_id, task_id)
+        return RunContext(
+            variables=variables,
+            logger=self.logger.for_child(owner, min_level),
+            storage=self.storage,
+            services=self.services,
+            namespace_file_downloader=self.namespace_file_downloader,
+            working_dir=self.working_dir,
+            kv=self.kv,
+        )
+
+    def add_metric(
+        self,
+        kind: str,
+        name: str,
+        value: float | timedelta,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        """Record a metric: a counter or gauge value, or a timer duration (stored as ISO-8601)."""
+        stored: Any = format_duration(value) if isinstance(value, timedelta) else float(value)
+        self.metrics.append({"name": name, "type": kind, "value": stored, "tags": tags or {}})
 
     def _located(self, error: ExpressionError, property_name: str) -> ExpressionError:
         where = (

@@ -25,11 +25,13 @@ from typing import Any
 
 from lanner.backend.database import is_connection_error
 from lanner.backend.jobs import ClaimedJob, JobResult
+from lanner.backend.kv import SyncKvReader
 from lanner.backend.notify import EXECUTOR, KILL, WORKER
 from lanner.backend.store import Backend
 from lanner.errors import BackendError
 from lanner.expressions import RenderServices
 from lanner.liveness import Heartbeat, LivenessSettings
+from lanner.namespace_files import NamespaceFileDownloader
 from lanner.storage import Storage
 from lanner.tasks.registry import TaskRegistry, default_registry
 from lanner.timestamps import utc_now
@@ -83,16 +85,22 @@ class Worker:
         settings: WorkerSettings | None = None,
         registry: TaskRegistry | None = None,
         services: RenderServices | None = None,
+        downloader: NamespaceFileDownloader | None = None,
     ) -> None:
         self.backend = backend
         self.settings = settings or WorkerSettings()
         self.id = _new_id()
+        # Reads KV keys that expressions compute while they render (see lanner.kv.rendering).
+        self.kv_reader = SyncKvReader(backend.db.url)
         self.runner = JobRunner(
             TaskCache(registry or default_registry()),
             storage,
             services,
             self.settings.encryption_key,
             lambda: self.id,
+            backend=backend,
+            kv_reader=self.kv_reader,
+            namespace_file_downloader=downloader,
         )
         self.buffer = ResultBuffer(backend, self.settings.flush_interval)
         self._running: dict[int, _Running] = {}
@@ -156,6 +164,7 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._heartbeat.deregister()
+        self.kv_reader.close()
         logger.info("Worker %s stopped", self.id)
 
     # --- claiming -------------------------------------------------------------------------
@@ -216,9 +225,10 @@ class Worker:
             "execution_id": job.execution_id,
             "namespace": flow.get("namespace", ""),
             "flow_id": flow.get("id", ""),
-            "task_run_id": job.task_run_id,
-            "task_id": str(job.payload.get("taskId", "")),
-            "attempt": job.attempt,
+            # A WorkingDirectory's children log under their own task runs, inside its job.
+            "task_run_id": record.task_run_id or job.task_run_id,
+            "task_id": record.task_id or str(job.payload.get("taskId", "")),
+            "attempt": record.attempt or job.attempt,
             "level": record.level,
             "message": record.message,
             "timestamp": record.timestamp,
