@@ -24,6 +24,8 @@ class InstanceHarness:
         )
         self.settings.executor.poll_interval = 0.2
         self.settings.worker.poll_interval = 0.2
+        # A stopping worker hands running task runs back at once instead of after 30 s.
+        self.settings.worker.shutdown_timeout = 0.5
         self.instance = Instance(self.settings)
 
     async def start(self, executor: bool = True, worker: bool = True) -> None:

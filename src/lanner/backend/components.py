@@ -62,7 +62,7 @@ class ComponentRepository:
     async def deregister(self, connection: AsyncConnection, component_id: str) -> None:
         await connection.execute(sa.delete(components).where(components.c.id == component_id))
 
-    async def list(self, connection: AsyncConnection) -> list[sa.Row[tuple[object, ...]]]:
+    async def registered(self, connection: AsyncConnection) -> list[sa.Row[tuple[object, ...]]]:
         return list(await connection.execute(sa.select(components).order_by(components.c.id)))
 
     async def claim_dead_workers(
