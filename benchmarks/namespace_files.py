@@ -1,6 +1,8 @@
 """Namespace file downloads over S3 with 20 ms latency: sequential, parallel, warm cache.
 
-Setup, all on loopback: moto's S3 server runs in its own process. A small TCP proxy in
+Setup, all on loopback: an S3 server runs in its own process, by default the in-memory one
+in `s3_memory_server.py`. `--server moto` runs moto's instead, which spends about 1.5 ms of
+CPU per request and so, on two cores, caps what any client can reach. A small TCP proxy in
 another process forwards every chunk a client sends 20 ms late, so every request waits 20 ms
 more, as if the object store were a few network hops away. The proxy also counts object
 downloads in flight. The downloads run in this process, through the proxy.
@@ -21,6 +23,7 @@ disk the cost of creating a file swings with other processes' writes (from 0.03 
 listing plus 500 file creations. The report gives the creation cost measured there.
 
     .venv/bin/python benchmarks/namespace_files.py [--runs 5] [--latency-ms 20] [--workdir DIR]
+        [--server memory|moto]
 """
 
 from __future__ import annotations
@@ -90,6 +93,20 @@ def serve_moto(port: int) -> None:
     make_server(
         "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
     ).serve_forever()
+
+
+def serve_memory(port: int) -> None:
+    """Run the in-memory S3 server of `s3_memory_server.py` on 127.0.0.1:port."""
+    from s3_memory_server import serve
+
+    serve(port)
+
+
+SERVERS = {"memory": serve_memory, "moto": serve_moto}
+SERVER_NAMES = {
+    "memory": "the in-memory S3 server of `benchmarks/s3_memory_server.py`",
+    "moto": "moto's S3 server",
+}
 
 
 def serve_proxy(
@@ -350,7 +367,7 @@ async def measure(
     endpoint: str, proxied: str, args: argparse.Namespace, workspace: Path, proxy: Proxy
 ) -> dict[str, Any]:
     # One bucket per variant: moto scans every key of a bucket for each listing page, which
-    # a real object store does not, so a shared bucket would slow the listings down.
+    # a real object store does not, so a shared bucket would slow its listings down.
     results = {}
     variants = [
         ("files_500", ["bench.files500"], 500),
@@ -418,7 +435,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             "## Namespace files: parallel download over S3",
             "",
             f"`{results['command']}` (revision {results['revision']}), on {facts['cores']} "
-            f"cores ({facts['cpu']}), Python {facts['python']}: moto's S3 server and a proxy "
+            f"cores ({facts['cpu']}), Python {facts['python']}: {SERVER_NAMES[args.server]} and a "
+            "proxy "
             f"adding {args.latency_ms} ms to every request, both on loopback. Files of "
             f"{FILE_SIZE} bytes; median seconds of `download()`, listing included. Working "
             f"directories in `{results['workdir']}`, where creating one file costs "
@@ -470,23 +488,29 @@ def main() -> None:
         default=_default_workdir(),
         help="Folder for the download destinations (removed afterwards when it was created).",
     )
+    parser.add_argument(
+        "--server",
+        choices=sorted(SERVERS),
+        default="memory",
+        help="S3 server to download from: the in-memory one (default) or moto's.",
+    )
     args = parser.parse_args()
 
     context = multiprocessing.get_context("spawn")
-    moto_port, proxy_port = free_port(), free_port()
+    server_port, proxy_port = free_port(), free_port()
     in_flight = context.Value("i", 0)
     max_in_flight = context.Value("i", 0)
     processes = [
-        context.Process(target=serve_moto, args=(moto_port,), daemon=True),
+        context.Process(target=SERVERS[args.server], args=(server_port,), daemon=True),
         context.Process(
             target=serve_proxy,
-            args=(proxy_port, moto_port, args.latency_ms / 1000, in_flight, max_in_flight),
+            args=(proxy_port, server_port, args.latency_ms / 1000, in_flight, max_in_flight),
             daemon=True,
         ),
     ]
     for process in processes:
         process.start()
-    endpoint, proxied = f"http://127.0.0.1:{moto_port}", f"http://127.0.0.1:{proxy_port}"
+    endpoint, proxied = f"http://127.0.0.1:{server_port}", f"http://127.0.0.1:{proxy_port}"
     try:
         wait_for(endpoint)
         wait_for(proxied)
@@ -511,6 +535,7 @@ def main() -> None:
         "command": command_line(),
         "revision": git_revision(),
         "machine": machine(),
+        "s3_server": args.server,
         "latency_ms": args.latency_ms,
         "file_size": FILE_SIZE,
         "runs": args.runs,

@@ -100,7 +100,7 @@ async def test_no_recovery_while_another_runs(instance: InstanceHarness) -> None
         for _ in range(100):
             await asyncio.sleep(0.05)
             async with instance.instance.backend.db.transaction(write=False) as connection:
-                rows = await instance.instance.backend.components.list(connection)
+                rows = await instance.instance.backend.components.registered(connection)
             if any(row.role == "scheduler" for row in rows):
                 break
         clock.set("2024-01-01T01:00:00Z")
