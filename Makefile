@@ -30,8 +30,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Benchmarks are not tests: about 25 minutes on two cores, best on a quiet machine.
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/foreach.py
+	$(VENV)/bin/python benchmarks/namespace_files.py
+	$(VENV)/bin/python benchmarks/executor_load.py
+	$(VENV)/bin/python benchmarks/profile_foreach.py
 
 clean:
 	rm -rf $(VENV) .lanner .pytest_cache .mypy_cache .ruff_cache

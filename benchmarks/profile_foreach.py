@@ -5,7 +5,7 @@ the waiting loop together, as `server standalone` does), profiles the measured r
 pyinstrument and splits the time three ways:
 
 - wall time per run, Lanner's CPU time per run (all threads) and PostgreSQL's CPU time per run
-  (every `postgres` process on the machine, read from /proc);
+  (every `postgres` process on the machine, read from /proc), without and with the profiler;
 - the profiled thread's own time by library (SQLAlchemy, psycopg, Jinja2, pydantic, Lanner's
   packages, the event loop waiting for I/O);
 - the Lanner functions with the most time spent inside them, callees included.
@@ -48,7 +48,9 @@ from lanner.instance import Instance
 from lanner.settings import load_settings
 
 # The library a frame's own time counts for: the first entry whose fragment is in its file path.
+# Built-in functions and pyinstrument's synthetic frames count for their caller's library.
 LIBRARIES = [
+    ("<template>", "Jinja2"),
     ("selectors.py", "event loop waiting for I/O"),
     ("/sqlalchemy/", "SQLAlchemy"),
     ("/psycopg/", "psycopg"),
@@ -68,11 +70,13 @@ LIBRARIES = [
 ]
 
 
-def library_of(frame: Frame) -> str:
+def library_of(frame: Frame, caller: str) -> str:
     path = frame.file_path or ""
     for fragment, name in LIBRARIES:
         if fragment in path:
             return name
+    if not path or path.startswith("<"):
+        return caller
     return "other"
 
 
@@ -94,9 +98,16 @@ def postgres_cpu_seconds() -> float:
     return total / ticks
 
 
-def walk(frame: Frame, own: collections.Counter[str], inside: collections.Counter[str],
-         stack: frozenset[str]) -> None:
-    own[library_of(frame)] += frame.total_self_time
+def walk(
+    frame: Frame,
+    own: collections.Counter[str],
+    inside: collections.Counter[str],
+    stack: frozenset[str],
+    caller: str,
+) -> None:
+    library = library_of(frame, caller)
+    own[library] += frame.total_self_time
+
     name = ""
     if "/lanner/" in (frame.file_path or ""):
         module = frame.file_path.split("/lanner/", 1)[1].removesuffix(".py").replace("/", ".")
@@ -105,7 +116,7 @@ def walk(frame: Frame, own: collections.Counter[str], inside: collections.Counte
         if name not in stack:
             inside[name] += frame.time
     for child in frame.children:
-        walk(child, own, inside, stack | {name} if name else stack)
+        walk(child, own, inside, stack | {name} if name else stack, library)
 
 
 async def profile(url: str, grouped: bool, runs: int, warmup: int) -> dict[str, Any]:
@@ -128,15 +139,28 @@ async def profile(url: str, grouped: bool, runs: int, warmup: int) -> dict[str, 
             for _ in range(warmup):
                 await one_run()
 
-            profiler = Profiler(interval=0.0005, async_mode="disabled")
-            wall, cpu, database = time.perf_counter(), time.process_time(), postgres_cpu_seconds()
-            profiler.start()
-            for _ in range(runs):
-                await one_run()
-            profiler.stop()
-            wall = time.perf_counter() - wall
-            cpu = time.process_time() - cpu
-            database = postgres_cpu_seconds() - database
+            async def measured(profiler: Profiler | None) -> dict[str, float]:
+                wall, cpu = time.perf_counter(), time.process_time()
+                database = postgres_cpu_seconds()
+                if profiler is not None:
+                    profiler.start()
+                for _ in range(runs):
+                    await one_run()
+                if profiler is not None:
+                    profiler.stop()
+                return {
+                    "wall_ms_per_run": round((time.perf_counter() - wall) * 1000 / runs, 1),
+                    "lanner_cpu_ms_per_run": round((time.process_time() - cpu) * 1000 / runs, 1),
+                    "postgresql_cpu_ms_per_run": round(
+                        (postgres_cpu_seconds() - database) * 1000 / runs, 1
+                    ),
+                }
+
+            # The same runs without the profiler first: sampling every millisecond roughly
+            # doubles the CPU time, so only the shares of the profiled runs are meaningful.
+            unprofiled = await measured(None)
+            profiler = Profiler(interval=0.001, async_mode="disabled")
+            profiled = await measured(profiler)
         finally:
             await instance.stop()
 
@@ -146,14 +170,13 @@ async def profile(url: str, grouped: bool, runs: int, warmup: int) -> dict[str, 
     assert root is not None
     own: collections.Counter[str] = collections.Counter()
     inside: collections.Counter[str] = collections.Counter()
-    walk(root, own, inside, frozenset())
+    walk(root, own, inside, frozenset(), "other")
     sampled = sum(own.values())
     return {
         "grouped": grouped,
         "runs": runs,
-        "wall_ms_per_run": round(wall * 1000 / runs, 1),
-        "lanner_cpu_ms_per_run": round(cpu * 1000 / runs, 1),
-        "postgresql_cpu_ms_per_run": round(database * 1000 / runs, 1),
+        "unprofiled": unprofiled,
+        "profiled": profiled,
         "own_time_share": {
             name: round(seconds / sampled, 3) for name, seconds in own.most_common()
         },
@@ -176,11 +199,15 @@ def report(results: dict[str, Any]) -> str:
         f"PostgreSQL {facts['postgresql']} on the same machine; executor "
         f"{'grouped' if found['grouped'] else 'ungrouped'}, profiled with pyinstrument",
         "",
-        f"Per run: {found['wall_ms_per_run']} ms of wall time, {found['lanner_cpu_ms_per_run']} "
-        f"ms of CPU in Lanner's process and {found['postgresql_cpu_ms_per_run']} ms in "
-        "PostgreSQL's processes.",
+        "| runs | wall ms per run | Lanner CPU ms per run | PostgreSQL CPU ms per run |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {label} | {found[key]['wall_ms_per_run']} | {found[key]['lanner_cpu_ms_per_run']} "
+            f"| {found[key]['postgresql_cpu_ms_per_run']} |"
+            for label, key in (("unprofiled", "unprofiled"), ("profiled", "profiled"))
+        ),
         "",
-        f"Own time of the profiled thread by library: {shares}.",
+        f"Own time of the profiled thread by library, in the profiled runs: {shares}.",
         "",
         "| Lanner function | ms per run, callees included |",
         "| --- | --- |",
