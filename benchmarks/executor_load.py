@@ -348,9 +348,12 @@ async def main(only: set[str], runs: int) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="foreach,hop,growth,memory,sustained",
-                        help="comma-separated parts to run")
+                        help="comma-separated parts to run, among foreach, sustained, hop, "
+                        "growth and memory (default: all)")
     parser.add_argument("--runs", type=int, default=15, help="measured ForEach-100 runs")
     arguments = parser.parse_args()
     parts = set(arguments.only.split(","))

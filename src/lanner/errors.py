@@ -74,10 +74,26 @@ class FlowNotFound(LannerError):
         self.namespace = namespace
         self.flow_id = flow_id
         self.revision = revision
-        what = f"{namespace}.{flow_id}"
         if revision is not None:
-            what += f" revision {revision}"
-        super().__init__(f"flow {what} not found; deploy it first or check its namespace and id")
+            message = (
+                f"flow {namespace}.{flow_id} has no revision {revision}; list its revisions with "
+                f"`lanner flow revisions {namespace} {flow_id}`"
+            )
+        else:
+            message = (
+                f"flow {namespace}.{flow_id} not found; check its namespace and id, or deploy it "
+                "first (`lanner flow deploy`, or `--flows` for `lanner flow run`)"
+            )
+        super().__init__(message)
+
+
+class TaskRunNotFound(LannerError):
+    """An execution has no task run with that id."""
+
+    def __init__(self, execution_id: str, task_run_id: str) -> None:
+        self.execution_id = execution_id
+        self.task_run_id = task_run_id
+        super().__init__(f"execution {execution_id} has no task run {task_run_id!r}")
 
 
 class ExecutionNotFound(LannerError):
@@ -90,12 +106,13 @@ class ExecutionNotFound(LannerError):
 
 @dataclass
 class InvalidInputs(LannerError):
-    """Execution inputs do not match the flow's input definitions; no execution was created."""
+    """Inputs that do not match their definitions; `outcome` names what was not done."""
 
     problems: list[Problem] = field(default_factory=list)
+    outcome: str = "no execution was created"
 
     def __str__(self) -> str:
-        lines = ["invalid inputs, no execution was created:"]
+        lines = [f"invalid inputs, {self.outcome}:"]
         lines += [f"  {problem.format()}" for problem in self.problems]
         return "\n".join(lines)
 

@@ -18,7 +18,7 @@ from lanner.executor.context import InstanceContext
 from lanner.executor.service import Executor, ExecutorSettings
 from lanner.flows.cache import FlowCache
 from lanner.flows.service import FlowService
-from lanner.liveness import LivenessSettings
+from lanner.liveness import Heartbeat, LivenessSettings, component_id
 from lanner.namespace_files import NamespaceFileDownloader
 from lanner.scheduler import scheduler_of
 from lanner.secrets import SecretServices
@@ -27,6 +27,9 @@ from lanner.storage import Storage, storage_from_url
 from lanner.worker.service import Worker, WorkerSettings
 
 logger = logging.getLogger(__name__)
+
+# Seconds a stopping component may take beyond the worker's shutdown timeout.
+STOP_MARGIN = 30.0
 
 
 class Instance:
@@ -51,9 +54,18 @@ class Instance:
         self._components: list[asyncio.Task[None]] = []
 
     async def start(
-        self, *, executor: bool = False, worker: bool = False, scheduler: bool = False
+        self,
+        *,
+        executor: bool = False,
+        worker: bool = False,
+        scheduler: bool = False,
+        webserver: bool = False,
     ) -> None:
-        """Connect, migrate the schema, and start the components asked for."""
+        """Connect, migrate the schema, and start the components asked for.
+
+        The web server itself is run by the caller; `webserver` registers it and keeps its
+        heartbeat, as every component does.
+        """
         await self.backend.start()
         liveness = LivenessSettings(
             heartbeat_interval=self.settings.liveness.heartbeat_interval,
@@ -103,6 +115,9 @@ class Instance:
             self._spawn(self.worker.run(self.stopping), "worker")
         if scheduler:
             self._spawn(scheduler_of(self).run(self.stopping), "scheduler")
+        if webserver:
+            heartbeat = Heartbeat(self.backend, component_id("webserver"), "webserver", liveness)
+            self._spawn(heartbeat.serve(self.stopping), "webserver")
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coroutine, name=f"lanner-{name}")
@@ -128,9 +143,12 @@ class Instance:
 
     async def stop(self) -> None:
         self.stopping.set()
+        # A stopping worker may take its whole shutdown timeout, and needs a moment beyond it to
+        # hand back what is still running.
+        timeout = self.settings.worker.shutdown_timeout + STOP_MARGIN
         for task in self._components:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=30)
+                await asyncio.wait_for(task, timeout=timeout)
         self._components.clear()
         await self.storage.close()
         await self.backend.close()

@@ -9,6 +9,9 @@ a result, because results are accepted only for a job row carrying its claim tok
 
 A worker that cannot heartbeat for longer than the timeout stops its running task runs
 itself, so that, as far as Lanner can know, a task run never executes in two places.
+
+Executors, schedulers and web servers hold no jobs: their rows are deleted once their
+heartbeat is older than the timeout, and one that comes back registers again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +43,11 @@ class LivenessSettings:
     heartbeat_interval: float = 3.0
     # Seconds without a heartbeat after which a worker is declared dead.
     heartbeat_timeout: float = 30.0
+
+
+def component_id(role: str) -> str:
+    """Make a new id for a component of this role: host, process and a random suffix."""
+    return f"{socket.gethostname()}-{os.getpid()}-{role}-{secrets.token_hex(3)}"
 
 
 class Heartbeat:
@@ -83,6 +92,14 @@ class Heartbeat:
         except BackendError as error:
             logger.warning("Could not deregister %s %s: %s", self.role, self.component_id, error)
 
+    async def serve(self, stopping: asyncio.Event) -> None:
+        """Register, heartbeat until `stopping` is set, then deregister."""
+        await self.register()
+        try:
+            await self.run(stopping)
+        finally:
+            await self.deregister()
+
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             await _sleep_or_stop(stopping, self.settings.heartbeat_interval)
@@ -109,8 +126,19 @@ class Heartbeat:
             return
         if not alive:
             self._lost("it was declared dead by an executor")
+            if self.on_lost is None:
+                await self._register_again()
             return
         self._last_success = now
+
+    async def _register_again(self) -> None:
+        """Register a component without jobs again; its row was deleted while it was silent."""
+        try:
+            await self.register()
+        except BackendError as error:
+            logger.warning(
+                "Could not register %s %s again yet: %s", self.role, self.component_id, error
+            )
 
     def _lost(self, reason: str) -> None:
         logger.error(
@@ -126,8 +154,9 @@ async def hand_on_orphan_jobs(backend: Backend, settings: LivenessSettings) -> i
     timeout = timedelta(seconds=settings.heartbeat_timeout)
     async with backend.db.transaction() as connection:
         dead = await backend.components.claim_dead_workers(connection, now, timeout)
+        silent = await backend.components.delete_silent_components(connection, now, timeout)
         jobs = await backend.components.orphan_jobs(connection, dead, now, timeout)
-        if not jobs and not dead:
+        if not jobs and not dead and not silent:
             return 0
         messages = [message for job in jobs if (message := _settle(job, now)) is not None]
         await backend.components.delete_jobs(connection, [job.id for job in jobs])
@@ -138,6 +167,8 @@ async def hand_on_orphan_jobs(backend: Backend, settings: LivenessSettings) -> i
         backend.notifier.after_commit([EXECUTOR])
     for worker_id in dead:
         logger.warning("Worker %s stopped heartbeating; declared dead", worker_id)
+    for row_id in silent:
+        logger.warning("Component %s stopped heartbeating; its registration was removed", row_id)
     for job in jobs:
         logger.warning(
             "Job %s (task run %s, attempt %d) of stopped worker %s: %s",

@@ -30,13 +30,15 @@ tasks:
 STARTUP_SECONDS = 60
 
 
-def lanner(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def lanner(
+    *arguments: str, timeout: float = 120, columns: int = 250
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [_lanner_command(), *arguments],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_environment(),
+        env={**_environment(), "COLUMNS": str(columns)},
         check=False,
     )
 
@@ -49,7 +51,7 @@ def _lanner_command() -> str:
 
 def _environment() -> dict[str, str]:
     # Settings of the machine running the tests must not reach the server under test; a wide
-    # terminal keeps the execution table from cutting ids.
+    # terminal keeps table cells on one line each.
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LANNER_")}
     environment["COLUMNS"] = "250"
     return environment
@@ -183,3 +185,52 @@ def test_cli_without_server() -> None:
 
     assert result.returncode == 1
     assert "cannot reach Lanner" in result.stderr
+
+
+LONG_NAMED_FLOW = """\
+id: a_flow_with_a_name_long_enough_to_need_wrapping_on_a_narrow_terminal
+namespace: qa.cli.with.a.deep.namespace
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.log.Log
+    message: hello
+"""
+
+
+def test_execution_list_keeps_ids_on_80_columns(server: str, tmp_path: Path) -> None:
+    flow_file = tmp_path / "long.yml"
+    flow_file.write_text(LONG_NAMED_FLOW)
+    assert lanner("flow", "deploy", "--server", server, str(flow_file)).returncode == 0
+    execution_ids = []
+    for _ in range(2):
+        created = httpx.post(
+            f"{server}/api/v1/executions/qa.cli.with.a.deep.namespace/"
+            "a_flow_with_a_name_long_enough_to_need_wrapping_on_a_narrow_terminal"
+        )
+        assert created.status_code == 200, created.text
+        execution_ids.append(created.json()["id"])
+
+    listed = lanner("execution", "list", "--server", server, columns=80)
+
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for execution_id in execution_ids:
+        assert any(f"│ {execution_id} │" in line for line in lines), listed.stdout
+    assert "2 execution(s)" in listed.stdout
+
+
+def test_deploy_with_invalid_flow_deploys_nothing(server: str, tmp_path: Path) -> None:
+    flow_file = tmp_path / "both.yml"
+    flow_file.write_text(FLOW + "---\n" + FLOW.replace("id: hello", "id: broken").replace(
+        "core.log.Log", "core.log.Logg"
+    ))
+
+    deployed = lanner("flow", "deploy", "--server", server, str(flow_file))
+
+    assert deployed.returncode == 1
+    assert deployed.stderr.splitlines()[-1] == (
+        "Error: nothing was deployed, because 1 of 2 flows is invalid. "
+        "Fix the problems above and deploy again."
+    )
+    assert httpx.get(f"{server}/api/v1/flows/qa.cli/hello").status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -11,6 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+
+from lanner.namespace_files import NamespaceFiles
+from lanner.storage.base import storage_from_url
+from tests import postgres
 
 LANNER = str(Path(sys.executable).parent / "lanner")
 
@@ -44,10 +49,12 @@ tasks:
 """
 
 
-def _run(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _run(
+    *arguments: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [LANNER, *arguments], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )
 
 
@@ -207,3 +214,142 @@ def test_run_deploys_subflows_folder(tmp_path: Path) -> None:
     execution = json.loads(result.stdout)
     call = next(run for run in execution["taskRunList"] if run["taskId"] == "call")
     assert call["outputs"]["outputs"] == {"said": "from child"}
+
+
+READ_NAMESPACE_FILE = """
+id: reader
+namespace: qa.cli
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read('/config/a b.txt') }}"
+"""
+
+
+def _store_namespace_file(storage_url: str) -> None:
+    async def write() -> None:
+        storage = storage_from_url(storage_url)
+        await NamespaceFiles(storage).write("qa.cli", "config/a b.txt", b"stored before the run")
+
+    asyncio.run(write())
+
+
+@pytest.mark.parametrize("through", ["option", "environment"])
+def test_run_reads_given_storage(tmp_path: Path, through: str) -> None:
+    storage_url = f"file://{tmp_path / 'storage'}"
+    _store_namespace_file(storage_url)
+    flow = tmp_path / "reader.yml"
+    flow.write_text(READ_NAMESPACE_FILE, encoding="utf-8")
+
+    if through == "option":
+        result = _run("flow", "run", str(flow), "--storage", storage_url, "--json")
+    else:
+        result = _run("flow", "run", str(flow), "--json", env={"LANNER_STORAGE_URL": storage_url})
+
+    assert result.returncode == 0, result.stderr
+    execution = json.loads(result.stdout)
+    (show,) = execution["taskRunList"]
+    assert show["outputs"]["value"] == "stored before the run"
+
+
+def test_undeclared_input_warns_cleanly(flow_file: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.txt"
+    extra.write_text("unused", encoding="utf-8")
+
+    result = _run("flow", "run", str(flow_file), "--input", "name=Di", "--input", "colour=red",
+                  "--input-file", f"attachment={extra}", "--json")
+
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert warnings == [
+        "Warning: input 'attachment' is not declared by flow qa.cli.greeting, "
+        "so it was ignored",
+        "Warning: input 'colour' is not declared by flow qa.cli.greeting, so it was ignored",
+    ]
+    assert "colour" not in json.loads(result.stdout)["inputs"]
+
+
+def test_file_input_path_hints_input_file(flow_file: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("remember", encoding="utf-8")
+
+    result = _run("flow", "run", str(flow_file), "--input", "name=Ed", "--input",
+                  f"notes={notes}")
+
+    assert result.returncode == 2
+    assert "--input-file notes=PATH" in result.stderr
+    assert repr(str(notes)) in result.stderr
+    assert "multipart" not in result.stderr
+
+
+def test_file_input_uri_still_accepted(flow_file: Path) -> None:
+    result = _run("flow", "run", str(flow_file), "--input", "name=Fy", "--input",
+                  "notes=kestra:///qa/cli/nowhere.txt", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["inputs"]["notes"] == "kestra:///qa/cli/nowhere.txt"
+
+
+@pytest.mark.postgres
+def test_absent_postgres_database_explained(flow_file: Path) -> None:
+    postgres.require_postgres()
+    url = f"postgresql+psycopg://{postgres.USER}:secret@{postgres.HOST}:{postgres.PORT}"
+    url += "/cli_fix_never_created"
+
+    result = _run("flow", "run", str(flow_file), "--input", "name=Gu", "--database", url)
+
+    assert result.returncode == 2
+    first, *rest = result.stderr.splitlines()
+    assert first.startswith(
+        f"Error: cannot connect to the database {url.replace(':secret@', ':***@')}: "
+    )
+    assert 'database "cli_fix_never_created" does not exist' in first
+    assert rest == [
+        "Create the database or start its server, or fix the URL in --database or "
+        "LANNER_DATABASE_URL."
+    ]
+    assert "secret" not in result.stderr
+    assert "sqlalche.me" not in result.stderr
+
+
+def test_unusable_sqlite_file_explained(flow_file: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+
+    result = _run("flow", "run", str(flow_file), "--input", "name=Hal", "--database",
+                  f"sqlite:///{folder}")
+
+    assert result.returncode == 2
+    assert f"cannot connect to the database sqlite+aiosqlite:///{folder}: " in result.stderr
+    assert "unable to open database file" in result.stderr
+    assert "unexpected error" not in result.stderr
+
+
+CALLS_EACH_OTHER = """
+id: ping
+namespace: qa.cli
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: qa.cli
+    flowId: pong
+---
+id: pong
+namespace: qa.cli
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: qa.cli
+    flowId: ping
+"""
+
+
+def test_run_prints_subflow_cause(tmp_path: Path) -> None:
+    flow = tmp_path / "ping.yml"
+    flow.write_text(CALLS_EACH_OTHER, encoding="utf-8")
+
+    result = _run("flow", "run", str(flow), env={"COLUMNS": "200"})
+
+    assert result.returncode == 1, result.stderr
+    assert "Errors of subflow executions:" in result.stdout
+    assert "subflow levels deep" in result.stdout

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import sqlalchemy as sa
 
+from lanner.backend.schema import executions
 from lanner.executions.model import Execution
+from lanner.executor.messages import MessageKind
+from lanner.executor.related import wake_queued
 from lanner.states import State
 from tests.control.helpers import until
 from tests.support import InstanceHarness
@@ -131,3 +135,30 @@ tasks:
     done = await instance.instance.executions.wait_until_finished(second.id, 60)
 
     assert done.state is State.SUCCESS
+
+
+async def test_end_wakes_one_per_free_slot(instance: InstanceHarness) -> None:
+    # Two executions that end at once may both wake the same oldest queued one. Waking one
+    # execution per free slot keeps the second slot filled all the same.
+    await instance.instance.stop_component("executor")
+    results = await instance.instance.flows.deploy_text(limited("QUEUE"))
+    flow = results[0]
+    created = [await instance.instance.executions.create(flow.namespace, flow.id) for _ in range(3)]
+    backend = instance.instance.backend
+    async with backend.db.transaction() as connection:
+        await connection.execute(
+            sa.update(executions)
+            .where(executions.c.id.in_([item.id for item in created]))
+            .values(state=State.QUEUED.value)
+        )
+    ended = created[0]
+
+    async with backend.db.transaction() as connection:
+        executable = await instance.instance.flow_cache.get(
+            connection, flow.namespace, flow.id, flow.revision
+        )
+        woken = await wake_queued(backend, connection, executable, ended)
+
+    # The ended one does not count; the two others fill the two free slots.
+    assert [message[0] for message in woken] == [created[1].id, created[2].id]
+    assert {message[1] for message in woken} == {MessageKind.EXECUTION_CREATED.value}

@@ -77,6 +77,75 @@ async def test_for_each_item_batches(instance: InstanceHarness) -> None:
     assert {child.parent["executionId"] for child in children if child.parent} == {finished.id}
 
 
+READING_CHILD = """
+id: reading_child
+namespace: qa.items
+inputs:
+  - id: order
+    type: STRING
+outputs:
+  - id: content
+    type: STRING
+    value: "{{ outputs.show.value }}"
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(inputs.order) | trim }}"
+"""
+
+READING_PARENT = """
+id: reading_parent
+namespace: qa.items
+inputs:
+  - id: items
+    type: FILE
+tasks:
+  - id: each_order
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ inputs.items }}"
+    batch:
+      rows: 1
+    namespace: qa.items
+    flowId: reading_child
+    inputs:
+      order: "{{ taskrun.items }}"
+"""
+
+
+async def test_for_each_item_child_reads_batch(instance: InstanceHarness) -> None:
+    await instance.deploy(READING_CHILD)
+    finished = await instance.run(
+        READING_PARENT, files={"items": UploadedFile("orders.txt", b"order-1\norder-2\n")}
+    )
+
+    assert finished.state is State.SUCCESS
+    backend = instance.instance.backend
+    async with backend.db.transaction(write=False) as connection:
+        children, total = await backend.executions.search(connection, flow_id="reading_child")
+    assert total == 2
+    assert sorted((child.outputs or {}).get("content") for child in children) == [
+        "order-1",
+        "order-2",
+    ]
+    for child in children:
+        assert child.trigger is not None
+        assert child.trigger["executionId"] == finished.id
+
+
+async def test_child_cannot_read_unrelated_execution(instance: InstanceHarness) -> None:
+    await instance.deploy(READING_CHILD)
+    unrelated = await instance.run(
+        READING_PARENT, files={"items": UploadedFile("orders.txt", b"order-1\n")}
+    )
+    uri = unrelated.inputs["items"]
+
+    finished = await instance.run(READING_CHILD, inputs={"order": uri})
+
+    assert finished.state is State.FAILED
+    messages = " ".join(entry.message for entry in await instance.logs(finished))
+    assert "only files of the current execution" in messages
+
+
 @pytest.mark.parametrize(
     ("exit_state", "expected"),
     [("SUCCESS", State.SUCCESS), ("WARNING", State.WARNING), ("FAILED", State.FAILED),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lanner.executions.model import Execution
+from lanner.executor.subflows import MAX_SUBFLOW_DEPTH
 from lanner.states import State
 from tests.control.helpers import never_leaves_terminal, one, start, states_of, until
 from tests.support import InstanceHarness
@@ -109,6 +111,10 @@ async def test_failed_child_transmits(
     assert call.outputs is not None
     assert call.outputs["state"] == "FAILED"
     assert finished.state is expected
+    # The parent's logs point at the failed child.
+    lines = [entry for entry in await instance.logs(finished) if entry.task_run_id == call.id]
+    child_id = call.outputs["executionId"]
+    assert any(f"subflow execution {child_id} ended FAILED" in entry.message for entry in lines)
 
 
 MISSING = """
@@ -135,6 +141,8 @@ async def test_missing_subflows_fail(instance: InstanceHarness) -> None:
     calls = finished.runs_of_task("call")
     assert len(calls) == 2
     assert all(call.state is State.FAILED for call in calls)
+    # No child was created, so no output names one.
+    assert all(not call.outputs for call in calls)
     assert all(run.state.is_terminal for run in finished.task_runs.values())
     assert never_leaves_terminal([item.state for item in finished.histories])
     logs = await instance.logs(finished)
@@ -197,3 +205,46 @@ tasks:
     assert one(child, "nap").state is State.KILLED
     assert one(finished, "call").state is State.KILLED
     assert never_leaves_terminal(states_of(one(finished, "call")))
+
+
+PING_PONG = """
+id: ping
+namespace: qa.cycle
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: qa.cycle
+    flowId: pong
+---
+id: pong
+namespace: qa.cycle
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: qa.cycle
+    flowId: ping
+"""
+
+
+async def test_subflow_cycle_stops_at_depth(instance: InstanceHarness) -> None:
+    finished = await instance.run(PING_PONG, timeout=120)
+
+    assert finished.state is State.FAILED
+    executions = await _executions(instance, "qa.cycle")
+    # The root and MAX_SUBFLOW_DEPTH levels below it; the deepest one's call fails.
+    assert len(executions) == MAX_SUBFLOW_DEPTH + 1
+    assert {execution.state for execution in executions} == {State.FAILED}
+    rejected = [
+        entry.message
+        for execution in executions
+        for entry in await instance.instance.executions.logs(execution.id)
+        if "subflow levels deep" in entry.message
+    ]
+    assert len(rejected) == 1
+
+
+async def _executions(instance: InstanceHarness, namespace: str) -> list[Execution]:
+    backend = instance.instance.backend
+    async with backend.db.transaction(write=False) as connection:
+        found, _ = await backend.executions.search(connection, namespace=namespace, size=100)
+    return found

@@ -66,9 +66,11 @@ def test_loop_values_resolve(
 @pytest.mark.parametrize(
     "values",
     [
-        pytest.param(["a", None, "b"], id="list"),
+        # A written-out list with a null is rejected when the flow is validated; an expression
+        # or JSON text reaches the check when the loop starts.
+        pytest.param("{{ ['a', null, 'b'] }}", id="expression"),
         pytest.param('["a", null]', id="json-text"),
-        pytest.param([None], id="only-null"),
+        pytest.param("{{ [null] }}", id="only-null"),
     ],
 )
 def test_loop_null_item_fails(kind: str, values: Any) -> None:

@@ -153,6 +153,20 @@ def test_for_each_item_batch() -> None:
     assert task.batch.rows == 5
 
 
+@pytest.mark.parametrize("field", ["rows", "partitions"])
+def test_for_each_item_batch_below_one(field: str) -> None:
+    tasks = (
+        "  - id: each\n    type: io.kestra.plugin.core.flow.ForEachItem\n"
+        f"    items: '{{{{ inputs.file }}}}'\n    batch:\n      {field}: 0\n"
+        "    namespace: company.team\n    flowId: child\n"
+    )
+
+    problem = only_problem(flow_with_tasks(tasks))
+
+    assert problem.path == f"tasks[0].batch.{field}"
+    assert "0 is not a batch size" in problem.message
+
+
 def test_working_directory_rejects_flowable() -> None:
     tasks = (
         "  - id: wd\n    type: io.kestra.plugin.core.flow.WorkingDirectory\n    tasks:\n"

@@ -117,7 +117,8 @@ def test_missing_path_exits_one(tmp_path: Path) -> None:
     result = validate(tmp_path / "absent.yml")
 
     assert result.returncode == 1
-    assert "no such file or folder" in result.stderr
+    assert "absent.yml: no such file or folder" in result.stdout
+    assert "1 not found" in result.stdout
 
 
 def test_corpus_validates() -> None:

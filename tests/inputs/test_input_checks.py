@@ -402,3 +402,33 @@ def test_invalid_regex_hint_mentions_python_re() -> None:
 
     assert problem.hint is not None
     assert "Python's re module" in problem.hint
+
+
+def test_rule_breaking_default_has_hint() -> None:
+    [problem] = _problems([{"id": "n", "type": "INT", "min": 10, "defaults": 5}])
+
+    assert problem.message == "input 'n': default 5 is less than min 10"
+    assert problem.hint == "change the default or the rule it breaks"
+
+
+def test_wrong_type_default_hint_in_message() -> None:
+    [problem] = _problems([{"id": "n", "type": "INT", "defaults": "many"}])
+
+    assert problem.hint is None
+
+
+def test_invalid_input_keeps_indexes() -> None:
+    [valid] = parse_inputs([{"id": "n", "type": "INT", "min": 10, "defaults": 5}])
+
+    problems = check_inputs([None, valid])
+
+    assert [problem.path for problem in problems] == [(1, "defaults")]
+
+
+def test_dependency_on_invalid_input_accepted() -> None:
+    [dependent] = parse_inputs([{"id": "b", "type": "STRING", "dependsOn": {"inputs": ["a"]}}])
+
+    assert check_inputs([None, dependent], invalid_ids=["a"]) == []
+    assert [problem.path for problem in check_inputs([None, dependent])] == [
+        (1, "dependsOn", "inputs", 0)
+    ]

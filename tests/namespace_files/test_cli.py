@@ -111,6 +111,23 @@ def test_upload_to_folder_with_delete(server: str, tmp_path: Path) -> None:
     ]
 
 
+def test_upload_follows_linked_folder(server: str, tmp_path: Path) -> None:
+    make_tree(tmp_path / "shared", {"lib/util.py": b"util"})
+    make_tree(tmp_path / "project", {"main.py": b"main"})
+    (tmp_path / "project" / "lib").symlink_to(tmp_path / "shared" / "lib")
+    # A link back to an ancestor is read once, not followed forever.
+    (tmp_path / "shared" / "lib" / "loop").symlink_to(tmp_path / "shared")
+    upload = ("namespace", "files", "upload", "cli.linked", str(tmp_path / "project"))
+    lanner(server, *upload)
+
+    result = lanner(server, *upload, "--delete")
+
+    assert result.exit_code == 0, result.output
+    assert "deleted 0 file(s)" in result.output
+    assert "/lib/util.py" in listed(server, "cli.linked")
+    assert "/main.py" in listed(server, "cli.linked")
+
+
 def test_list_table(server: str, tmp_path: Path) -> None:
     make_tree(tmp_path / "p", {"top.txt": b"12345", "dir/x.txt": b"x"})
     lanner(server, "namespace", "files", "upload", "cli.table", str(tmp_path / "p"))

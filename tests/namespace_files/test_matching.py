@@ -132,3 +132,25 @@ def test_invalid_pattern(pattern: str) -> None:
         PathMatcher([pattern])
 
     assert repr(pattern) in str(raised.value)
+
+
+def test_glob_prefix_anchored_at_root() -> None:
+    # With `glob:`, no `**/` is added, so `lib/**` cannot match the rooted paths.
+    assert select(["glob:lib/**"]) == set()
+    assert select(["glob:/lib/**"]) == {"lib/a.py", "lib/sub/b.py"}
+
+
+def test_regex_prefix_whole_path() -> None:
+    assert select(["regex:.*/[a-c]\\.py"]) == {"lib/a.py", "lib/sub/b.py", "other/lib/c.py"}
+    assert select(["regex:[a-c]\\.py"]) == set()
+
+
+def test_regex_prefix_in_exclude() -> None:
+    assert select(["**.py"], ["regex:/lib/.*"]) == {"top.py", "other/lib/c.py"}
+
+
+def test_invalid_regex_pattern() -> None:
+    with pytest.raises(InvalidGlobPattern) as raised:
+        PathMatcher(["regex:(unclosed"])
+
+    assert "'regex:(unclosed'" in str(raised.value)

@@ -128,7 +128,7 @@ async def test_diff_errors(api: httpx.AsyncClient) -> None:
     zero = await api.get(f"{FLOW}/revisions/diff", params={"from": 0})
 
     assert missing_revision.status_code == 404
-    assert "company.team.hello revision 7 not found" in missing_revision.json()["message"]
+    assert "flow company.team.hello has no revision 7" in missing_revision.json()["message"]
     assert missing_flow.status_code == 404
     assert before_first.status_code == 422
     assert "no revision before 1" in before_first.json()["message"]

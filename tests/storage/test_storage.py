@@ -9,8 +9,9 @@ import unicodedata
 import pytest
 
 from lanner.errors import FileNotFoundInStorage, StorageError
-from lanner.storage import Storage
+from lanner.storage import Storage, storage_from_url
 from lanner.storage.keys import InvalidStorageKey
+from tests.storage.s3_server import S3TestServer
 
 # An S3 listing page contains at most 1000 keys.
 PAGE = 1000
@@ -238,3 +239,42 @@ async def test_invalid_key(storage: Storage, key: str) -> None:
 async def test_errors_are_storage_errors(storage: Storage) -> None:
     with pytest.raises(StorageError):
         await storage.get("nothing/here")
+
+
+async def test_missing_bucket_named(s3_server: S3TestServer) -> None:
+    storage = storage_from_url(s3_server.storage_url("no-such-bucket-here"))
+    try:
+        with pytest.raises(StorageError) as raised:
+            await storage.put("a.txt", b"data")
+    finally:
+        await storage.close()
+
+    assert "the bucket does not exist" in str(raised.value)
+    assert not isinstance(raised.value, FileNotFoundInStorage)
+    assert "<?xml" not in str(raised.value)
+
+
+async def test_version_has_no_quotes(s3_server: S3TestServer) -> None:
+    storage = storage_from_url(s3_server.storage_url(s3_server.create_bucket()))
+    try:
+        written = await storage.put("a.txt", b"data")
+        stat = await storage.stat("a.txt")
+    finally:
+        await storage.close()
+
+    assert written.version is not None
+    assert '"' not in written.version
+    assert stat is not None
+    assert stat.version == written.version
+
+
+async def test_listing_missing_bucket_named(s3_server: S3TestServer) -> None:
+    storage = storage_from_url(s3_server.storage_url("no-such-bucket-either"))
+    try:
+        with pytest.raises(StorageError) as raised:
+            [stored async for stored in storage.list("")]
+    finally:
+        await storage.close()
+
+    assert "NoSuchBucket" in str(raised.value)
+    assert "<?xml" not in str(raised.value)

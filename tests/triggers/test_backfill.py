@@ -109,3 +109,16 @@ async def test_backfill_pause_and_errors(instance: InstanceHarness, api: httpx.A
     assert "is after its end" in response.json()["message"]
     unknown = {**KEY, "triggerId": "nope", "backfill": window}
     assert (await api.put("/triggers", json=unknown)).status_code == 404
+
+
+async def test_disabled_in_flow_stays_disabled(
+    instance: InstanceHarness, api: httpx.AsyncClient
+) -> None:
+    await instance.deploy(flow_with(schedule("0 * * * *", "UTC", extra="    disabled: true\n")))
+
+    context = (await api.get("/triggers/company.team/scheduled")).json()["results"][0]
+    response = await api.put("/triggers", json={**KEY, "disabled": False})
+
+    assert context["disabled"] is True
+    assert response.status_code == 400, response.text
+    assert "disabled in the flow" in response.json()["message"]

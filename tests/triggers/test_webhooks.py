@@ -62,9 +62,10 @@ async def test_json_body(instance: InstanceHarness, api: httpx.AsyncClient) -> N
     assert body["state"]["current"] == "CREATED"
     trigger = body["trigger"]
     assert trigger["id"] == "hook"
-    assert trigger["body"] == {"a": [1, 2]}
-    assert trigger["headers"]["x-team"] == ["data"]
-    assert trigger["parameters"] == {"who": ["ada", "bob"]}
+    assert trigger["type"] == "io.kestra.plugin.core.trigger.Webhook"
+    assert trigger["variables"]["body"] == {"a": [1, 2]}
+    assert trigger["variables"]["headers"]["x-team"] == ["data"]
+    assert trigger["variables"]["parameters"] == {"who": ["ada", "bob"]}
     assert body["inputs"] == {"who": "ada"}
     ended = await instance.instance.executions.wait_until_finished(body["id"], 60)
     assert ended.state.value == "SUCCESS"
@@ -75,13 +76,13 @@ async def test_other_methods(api: httpx.AsyncClient, method: str) -> None:
     response = await api.request(method, f"{URL}/s3cr3t", content=b"plain text")
 
     assert response.status_code == 200, response.text
-    assert response.json()["trigger"]["body"] == "plain text"
+    assert response.json()["trigger"]["variables"]["body"] == "plain text"
 
 
 async def test_text_body(api: httpx.AsyncClient) -> None:
     response = await api.post(f"{URL}/s3cr3t", content=b"{not json")
 
-    assert response.json()["trigger"]["body"] == "{not json"
+    assert response.json()["trigger"]["variables"]["body"] == "{not json"
 
 
 async def test_conditions(api: httpx.AsyncClient) -> None:

@@ -51,8 +51,10 @@ def _api_router() -> APIRouter:
     for module in (
         flows,
         revisions,
-        executions,
+        # Before `executions`: its `POST /executions/{namespace}/{flowId}` would otherwise take
+        # `POST /executions/{executionId}/resume` and the other actions.
         execution_actions,
+        executions,
         logs,
         namespace_files,
         kv,

@@ -27,6 +27,7 @@ from lanner.errors import (
     InvalidInputs,
     LannerError,
     Problem,
+    TaskRunNotFound,
 )
 from lanner.executions.control import InvalidRequest
 from lanner.executions.service import FlowDisabled
@@ -76,6 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
         ApiError: _api_error,
         FlowNotFound: _not_found,
         ExecutionNotFound: _not_found,
+        TaskRunNotFound: _not_found,
         InvalidFlow: _invalid_flow,
         InvalidInputs: _invalid_inputs,
         FlowDisabled: _flow_disabled,
@@ -106,7 +108,9 @@ async def _invalid_flow(request: Request, error: Exception) -> Response:
 
 async def _invalid_inputs(request: Request, error: Exception) -> Response:
     assert isinstance(error, InvalidInputs)
-    return error_response(422, _first_line(str(error)), error.problems)
+    # The message names every bad input too, for clients that show only the message.
+    message = str(error).replace(":\n  ", ": ", 1).replace("\n  ", "; ")
+    return error_response(422, message, error.problems)
 
 
 async def _conflict(request: Request, error: Exception) -> Response:

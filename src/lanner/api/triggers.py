@@ -80,7 +80,8 @@ def trigger_context_json(row: StoredTrigger) -> dict[str, Any]:
         "nextExecutionDate": format_timestamp(next_date) if next_date else None,
         "backfill": state.backfill.to_json() if state.backfill else None,
         "stopAfter": state.stop_after or None,
-        "disabled": row.disabled,
+        # Disabled here or in the flow: either way the trigger does not fire.
+        "disabled": row.disabled or state.disabled_in_flow,
         "executionId": state.execution_id,
         "updatedDate": format_timestamp(row.updated) if row.updated else None,
     }

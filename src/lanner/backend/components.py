@@ -62,6 +62,19 @@ class ComponentRepository:
     async def deregister(self, connection: AsyncConnection, component_id: str) -> None:
         await connection.execute(sa.delete(components).where(components.c.id == component_id))
 
+    async def live_worker_groups(self, connection: AsyncConnection, since: datetime) -> set[str]:
+        """Return the groups of the workers that heartbeat since `since`."""
+        rows = await connection.execute(
+            sa.select(components.c.worker_group)
+            .where(
+                components.c.role == "worker",
+                components.c.worker_group.is_not(None),
+                components.c.heartbeat >= since,
+            )
+            .distinct()
+        )
+        return {str(row[0]) for row in rows}
+
     async def registered(self, connection: AsyncConnection) -> list[sa.Row[tuple[object, ...]]]:
         return list(await connection.execute(sa.select(components).order_by(components.c.id)))
 
@@ -78,6 +91,16 @@ class ComponentRepository:
         if dead:
             await connection.execute(sa.delete(components).where(components.c.id.in_(dead)))
         return dead
+
+    async def delete_silent_components(
+        self, connection: AsyncConnection, now: datetime, timeout: timedelta
+    ) -> list[str]:
+        """Delete the components other than workers whose last heartbeat is older than `timeout`."""
+        query = sa.delete(components).where(
+            components.c.role != "worker", components.c.heartbeat < now - timeout
+        )
+        result = await connection.execute(query.returning(components.c.id))
+        return [row[0] for row in result]
 
     async def orphan_jobs(
         self, connection: AsyncConnection, dead: list[str], now: datetime, timeout: timedelta

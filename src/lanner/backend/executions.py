@@ -75,21 +75,30 @@ class ExecutionRepository:
         )
 
     async def oldest_queued(
-        self, connection: AsyncConnection, namespace: str, flow_id: str
-    ) -> str | None:
-        value: str | None = (
-            await connection.execute(
-                sa.select(executions.c.id)
-                .where(
-                    executions.c.namespace == namespace,
-                    executions.c.flow_id == flow_id,
-                    executions.c.state == State.QUEUED.value,
-                )
-                .order_by(executions.c.created, executions.c.id)
-                .limit(1)
+        self, connection: AsyncConnection, namespace: str, flow_id: str, count: int, exclude: str
+    ) -> list[str]:
+        """Return the ids of the `count` oldest QUEUED executions of a flow, except `exclude`."""
+        rows = await connection.execute(
+            sa.select(executions.c.id)
+            .where(
+                executions.c.namespace == namespace,
+                executions.c.flow_id == flow_id,
+                executions.c.state == State.QUEUED.value,
+                executions.c.id != exclude,
             )
-        ).scalar_one_or_none()
-        return value
+            .order_by(executions.c.created, executions.c.id)
+            .limit(count)
+        )
+        return [row[0] for row in rows]
+
+    async def children(self, connection: AsyncConnection, execution_id: str) -> list[str]:
+        """Return the ids of the subflow executions started by an execution."""
+        rows = await connection.execute(
+            sa.select(executions.c.id)
+            .where(executions.c.parent_id == execution_id)
+            .order_by(executions.c.created, executions.c.id)
+        )
+        return [row[0] for row in rows]
 
     async def exists(self, connection: AsyncConnection, execution_id: str) -> bool:
         found = await connection.execute(

@@ -22,6 +22,10 @@ from lanner.backend.schema import worker_jobs
 from lanner.executor.messages import MessageKind
 from lanner.timestamps import format_timestamp
 
+# A worker of this group claims the jobs of every group, and those without one: the single
+# worker of `lanner flow run` and `lanner server local` is one.
+ANY_GROUP = "*"
+
 
 @dataclass
 class ClaimedJob:
@@ -66,14 +70,14 @@ class JobQueue:
         """Claim up to `limit` unclaimed jobs of a worker group and record their start."""
         if limit <= 0:
             return []
-        group_condition = (
-            worker_jobs.c.worker_group.is_(None)
-            if group is None
-            else worker_jobs.c.worker_group == group
-        )
+        conditions: list[sa.ColumnElement[bool]] = [worker_jobs.c.worker_id.is_(None)]
+        if group is None:
+            conditions.append(worker_jobs.c.worker_group.is_(None))
+        elif group != ANY_GROUP:
+            conditions.append(worker_jobs.c.worker_group == group)
         candidates = (
             sa.select(worker_jobs.c.id)
-            .where(worker_jobs.c.worker_id.is_(None), group_condition)
+            .where(*conditions)
             .order_by(worker_jobs.c.id)
             .limit(limit)
         )

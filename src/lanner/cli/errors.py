@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import exc
 
-from lanner.errors import LannerError
+from lanner.backend.database import Database, is_connection_error
+from lanner.errors import BackendError, LannerError
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +63,32 @@ def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+@contextlib.contextmanager
+def explain_connection_failure(database: Database, exit_code: int = 1) -> Iterator[None]:
+    """Turn a failed database connection into a message with the URL, the cause and the fix."""
+    try:
+        yield
+    except (exc.OperationalError, BackendError) as error:
+        if not is_connection_error(error):
+            raise
+        if database.is_sqlite:
+            fix = "Check that Lanner can create and write the database file"
+        else:
+            fix = "Create the database or start its server"
+        raise CommandFailed(
+            f"cannot connect to the database {database.redacted_url()}: "
+            f"{_driver_message(error)}\n"
+            f"{fix}, or fix the URL in --database or LANNER_DATABASE_URL.",
+            exit_code,
+        ) from error
+
+
+def _driver_message(error: BaseException) -> str:
+    """Return the first line of the driver's message, without SQLAlchemy's wrapping."""
+    cause = error.__cause__ if isinstance(error, BackendError) else error
+    if isinstance(cause, exc.DBAPIError) and cause.orig is not None:
+        cause = cause.orig
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__

@@ -14,6 +14,7 @@ from lanner.cli.arguments import parse_pairs
 from lanner.cli.client import ApiClient, server_option
 from lanner.cli.display import dump_json
 from lanner.cli.errors import CommandFailed, handle_errors
+from lanner.timestamps import parse_timestamp
 
 TERMINAL = {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "SKIPPED", "RETRIED"}
 
@@ -62,20 +63,35 @@ def list_executions(
     if as_json:
         click.echo(dump_json(result))
         return
+    Console().print(_execution_table(result.get("results", [])))
+    click.echo(f"{result.get('total', 0)} execution(s)")
+
+
+def _execution_table(executions: list[dict[str, Any]]) -> Table:
+    """Build the table of `execution list`, which never cuts an id, even on narrow terminals.
+
+    Ids are copied into other commands, so their column keeps its full width and the other
+    columns wrap instead. Start times are shown to the second to leave them room.
+    """
+    longest_id = max((len(item["id"]) for item in executions), default=0)
     table = Table()
-    for column in ("id", "flow", "state", "start", "duration"):
-        table.add_column(column)
-    for item in result.get("results", []):
+    table.add_column("id", no_wrap=True, min_width=longest_id, overflow="fold")
+    table.add_column("flow", overflow="fold")
+    table.add_column("state")
+    table.add_column("start (UTC)", overflow="fold")
+    table.add_column("duration")
+
+    for item in executions:
         state = item["state"]
+        start = state.get("startDate")
         table.add_row(
             item["id"],
             f"{item['namespace']}.{item['flowId']}",
             state["current"],
-            state.get("startDate") or "",
+            parse_timestamp(start).strftime("%Y-%m-%d %H:%M:%S") if start else "",
             state.get("duration") or "",
         )
-    Console().print(table)
-    click.echo(f"{result.get('total', 0)} execution(s)")
+    return table
 
 
 @execution_group.command("show")

@@ -14,6 +14,8 @@ from lanner.cli.client import ApiClient, server_option
 from lanner.cli.display import dump_json
 from lanner.cli.errors import CommandFailed, handle_errors
 from lanner.kv import KvType
+from lanner.kv.errors import InvalidKvKey
+from lanner.kv.store import check_key
 
 KV_TYPES = [kv_type.value for kv_type in KvType]
 
@@ -143,4 +145,11 @@ def _value_text(value: str | None, file: Path | None) -> str:
 
 def _path(namespace: str, key: str | None = None) -> str:
     path = f"/namespaces/{quote(namespace, safe='')}/kv"
-    return path if key is None else f"{path}/{quote(key, safe='')}"
+    if key is None:
+        return path
+    # Checked here, because a key with a `/` would reach no API route and get a vaguer error.
+    try:
+        check_key(key)
+    except InvalidKvKey as error:
+        raise CommandFailed(str(error)) from None
+    return f"{path}/{quote(key, safe='')}"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import click
 
 from lanner import __version__
 from lanner.cli.execution import execution_group
 from lanner.cli.flow import flow_group
 from lanner.cli.kv import kv_group
+from lanner.cli.log_setup import configure_logging
 from lanner.cli.namespace import namespace_group
 from lanner.cli.revision import diff_command, revisions_command
 from lanner.cli.server import server_group
@@ -23,17 +21,14 @@ from lanner.cli.trigger import trigger_group
 @click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    default="WARNING",
-    show_default=True,
-    help="Level of Lanner's own log messages on standard error.",
+    default=None,
+    help="Level of log messages on standard error (default: INFO for `lanner server` "
+    "commands, WARNING otherwise).",
 )
-def cli(log_level: str) -> None:
+@click.pass_context
+def cli(context: click.Context, log_level: str | None) -> None:
     """Lanner runs Kestra-style YAML flows."""
-    logging.basicConfig(
-        level=log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(log_level, server=context.invoked_subcommand == "server")
 
 
 cli.add_command(flow_group)

@@ -178,8 +178,18 @@ def _files(namespace: str) -> str:
 
 
 def _local_files(root: Path) -> Iterator[tuple[str, Path]]:
-    """Yield (path relative to root with `/` separators, path) of every file below root."""
-    for directory, folders, names in os.walk(root):
+    """Yield (path relative to root with `/` separators, path) of every file below root.
+
+    Links to folders are followed, as links to files are. So `--delete` never removes the
+    files behind a linked folder. A folder reached twice through links is read once.
+    """
+    seen: set[Path] = set()
+    for directory, folders, names in os.walk(root, followlinks=True):
+        real = Path(directory).resolve()
+        if real in seen:
+            folders.clear()
+            continue
+        seen.add(real)
         folders.sort()
         for name in sorted(names):
             path = Path(directory) / name

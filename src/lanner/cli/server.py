@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from lanner.cli.errors import handle_errors
+from lanner.backend.jobs import ANY_GROUP
+from lanner.cli.errors import explain_connection_failure, handle_errors
 from lanner.errors import ConfigurationError, InvalidFlow
 from lanner.flows.parser import parse_paths
 from lanner.instance import Instance
@@ -79,8 +80,12 @@ def local(
     port: int | None,
     flows_dir: Path | None,
 ) -> None:
-    """Run every component in one process, on SQLite by default."""
+    """Run every component in one process, on SQLite by default.
+
+    The only worker runs the tasks of every worker group, as `lanner flow run` does.
+    """
     settings = _settings(database, storage, data_dir, host=host, port=port)
+    settings.worker.group = ANY_GROUP
     asyncio.run(
         _serve(settings, executor=True, worker=True, scheduler=True, web=True, flows_dir=flows_dir)
     )
@@ -96,7 +101,9 @@ def local(
     type=click.Path(path_type=Path, exists=True),
     help="Deploy the flows of this folder at start-up.",
 )
-@click.option("--worker-threads", type=int, help="Task runs the worker runs at once.")
+@click.option(
+    "--worker-threads", type=click.IntRange(min=1), help="Task runs the worker runs at once."
+)
 @handle_errors()
 def standalone(
     database: str | None,
@@ -110,7 +117,7 @@ def standalone(
     """Run every component in one process, on any database."""
     overrides: dict[str, object] = {"host": host, "port": port}
     settings = _settings(database, storage, data_dir, **overrides)
-    if worker_threads:
+    if worker_threads is not None:
         settings.worker.threads = worker_threads
     asyncio.run(
         _serve(settings, executor=True, worker=True, scheduler=True, web=True, flows_dir=flows_dir)
@@ -127,7 +134,7 @@ def executor(database: str | None, storage: str | None, data_dir: Path | None) -
 
 @server_group.command("worker")
 @_common
-@click.option("--threads", type=int, help="Task runs this worker runs at once.")
+@click.option("--threads", type=click.IntRange(min=1), help="Task runs this worker runs at once.")
 @click.option("--group", help="Worker group: only tasks with this workerGroup.key run here.")
 @handle_errors()
 def worker(
@@ -139,7 +146,7 @@ def worker(
 ) -> None:
     """Run a worker."""
     settings = _settings(database, storage, data_dir)
-    if threads:
+    if threads is not None:
         settings.worker.threads = threads
     if group:
         settings.worker.group = group
@@ -187,7 +194,10 @@ async def _serve(
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, instance.stopping.set)
     try:
-        await instance.start(executor=executor, worker=worker, scheduler=scheduler)
+        with explain_connection_failure(instance.backend.db):
+            await instance.start(
+                executor=executor, worker=worker, scheduler=scheduler, webserver=web
+            )
         if flows_dir is not None:
             await _deploy_folder(instance, flows_dir)
         if listener is not None:

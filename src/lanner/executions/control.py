@@ -12,7 +12,7 @@ from typing import Any
 
 from lanner.backend.notify import EXECUTOR
 from lanner.backend.store import Backend
-from lanner.errors import ExecutionNotFound, LannerError
+from lanner.errors import ExecutionNotFound, InvalidInputs, LannerError, TaskRunNotFound
 from lanner.executions.builder import (
     ExecutionRequest,
     Expressions,
@@ -92,11 +92,16 @@ class ExecutionControls:
         execution = await self._load(execution_id)
         task_run = execution.task_runs.get(task_run_id)
         if task_run is None:
-            raise InvalidRequest(f"execution {execution_id} has no task run {task_run_id!r}")
-        if not task_run.state.is_terminal or not state.is_terminal:
+            raise TaskRunNotFound(execution_id, task_run_id)
+        if not state.is_terminal:
             raise InvalidRequest(
-                f"task run {task_run_id!r} is {task_run.state.value}; only an ended task run "
-                f"can be set, and only to an end state (not {state.value})"
+                f"cannot set task run {task_run_id!r} to {state.value}: choose an end state "
+                "such as SUCCESS, WARNING or FAILED"
+            )
+        if not task_run.state.is_terminal:
+            raise InvalidRequest(
+                f"task run {task_run_id!r} is {task_run.state.value}: only an ended task run "
+                "can be set; wait for it to end or kill the execution"
             )
         await self._send(
             execution_id,
@@ -130,7 +135,7 @@ class ExecutionControls:
         if task_run_id is not None:
             chosen = source.task_runs.get(task_run_id)
             if chosen is None:
-                raise InvalidRequest(f"execution {execution_id} has no task run {task_run_id!r}")
+                raise TaskRunNotFound(execution_id, task_run_id)
             start = copy_before(source, replay, chosen, now)
             payload = {"replayFrom": start}
         async with self.backend.db.transaction() as connection:
@@ -169,15 +174,19 @@ class ExecutionControls:
             await self.storage.put(key, content)
             return uri_from_key(key)
 
-        return await resolve_inputs(
-            task.on_resume,
-            dict(inputs),
-            files=dict(files),
-            render=Expressions(),
-            store_file=store_file,
-            encryption_key=self.encryption_key,
-            variables={"inputs": execution.inputs},
-        )
+        try:
+            return await resolve_inputs(
+                task.on_resume,
+                dict(inputs),
+                files=dict(files),
+                render=Expressions(),
+                store_file=store_file,
+                encryption_key=self.encryption_key,
+                variables={"inputs": execution.inputs},
+            )
+        except InvalidInputs as error:
+            error.outcome = f"execution {execution.id} was not resumed"
+            raise
 
     async def latest_paused(self, namespace: str, flow_id: str) -> str | None:
         """Return the id of the latest paused execution of a flow, if any."""

@@ -50,6 +50,18 @@ def task_run_json(task_run: TaskRun, execution: Execution) -> dict[str, Any]:
     }
 
 
+def trigger_json(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Shape a stored trigger as Kestra does: `id`, `type`, and the rest under `variables`.
+
+    The executions store the variables beside `id` and `type`, as expressions read them
+    (`trigger.date`, `trigger.body`).
+    """
+    if trigger is None:
+        return None
+    variables = {key: value for key, value in trigger.items() if key not in ("id", "type")}
+    return {"id": trigger.get("id"), "type": trigger.get("type"), "variables": variables}
+
+
 def execution_json(execution: Execution) -> dict[str, Any]:
     return {
         "id": execution.id,
@@ -60,7 +72,7 @@ def execution_json(execution: Execution) -> dict[str, Any]:
         "inputs": execution.inputs,
         "outputs": execution.outputs,
         "labels": execution.labels,
-        "trigger": execution.trigger,
+        "trigger": trigger_json(execution.trigger),
         "parentId": (execution.parent or {}).get("executionId"),
         "originalId": execution.original_id or execution.id,
         "taskRunList": [

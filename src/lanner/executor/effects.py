@@ -21,6 +21,8 @@ class NewJob:
     worker_group: str | None
     # Dotted ids of SECRET inputs: their values in the context are encrypted.
     secret_inputs: list[str] = field(default_factory=list)
+    # What to do when no live worker serves `worker_group`: WAIT, FAIL or CANCEL.
+    fallback: str = "WAIT"
 
 
 @dataclass

@@ -18,7 +18,7 @@ from lanner.errors import LannerError
 from lanner.executions.model import Attempt, StateHistory, TaskRun
 from lanner.executor.effects import NewJob
 from lanner.executor.messages import require, require_enum
-from lanner.executor.subflows import render_structure
+from lanner.executor.subflows import CHILD_LOGS_HINT, render_structure
 from lanner.expressions import render
 from lanner.ids import new_id
 from lanner.states import State
@@ -170,6 +170,7 @@ class ExecutionTasks:
                 context=context,
                 worker_group=task.worker_group.key if task.worker_group else None,
                 secret_inputs=self.flow.secret_inputs,
+                fallback=(task.worker_group.fallback if task.worker_group else None) or "WAIT",
             )
         )
 
@@ -232,6 +233,14 @@ class ExecutionTasks:
             "outputs": payload.get("outputs") or {},
         }
         self.execution.touch(task_run)
+        if state not in (State.SUCCESS, State.WARNING):
+            batch = children[child_id].get("batch")
+            self._log(
+                task_run,
+                "WARN",
+                f"subflow execution {child_id} of batch {batch} ended {state.value}; "
+                f"{CHILD_LOGS_HINT}",
+            )
         if any("state" not in child for child in children.values()):
             return
         task_run.attempts[-1].set_state(State.SUCCESS, self.now)

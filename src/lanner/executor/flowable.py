@@ -7,11 +7,13 @@ create next; the state machine handles everything they share: failures stop new 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lanner.errors import ExpressionError
 from lanner.executions.model import ChildIndex, TaskRun
 from lanner.flows.index import FlowIndex
 from lanner.states import State
@@ -97,8 +99,23 @@ class FlowableContext:
     def next_after(self, task_id: str) -> Task | None:
         return self._index.next_in_branch(task_id)
 
-    def render(self, text: str) -> str:
-        return self._render(text)
+    def render(self, text: str, name: str | None = None) -> str:
+        """Render text; an error names the property `name` when it is given."""
+        with _naming(name):
+            return self._render(text)
 
-    def render_typed(self, value: Any) -> Any:
-        return self._render_typed(value)
+    def render_typed(self, value: Any, name: str | None = None) -> Any:
+        """Render keeping the value's type; an error names the property `name` when given."""
+        with _naming(name):
+            return self._render_typed(value)
+
+
+@contextlib.contextmanager
+def _naming(name: str | None) -> Iterator[None]:
+    """Prefix the message of an expression error with the property it came from."""
+    try:
+        yield
+    except ExpressionError as error:
+        if name is None or f"property {name!r}" in str(error):
+            raise
+        raise ExpressionError(f"property {name!r}: {error}") from error

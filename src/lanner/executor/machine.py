@@ -163,7 +163,8 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
         attempt_number = require(payload, "attempt", int)
         if task_run is None or task_run.attempt_number != attempt_number:
             return
-        if task_run.state not in (State.CREATED, State.RETRYING):
+        # A task run stays RUNNING while an attempt handed on from a lost worker waits.
+        if task_run.state not in (State.CREATED, State.RETRYING, State.RUNNING):
             return
         if task_run.attempts[-1].state is not State.CREATED:
             return
@@ -171,7 +172,10 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
         date = _not_before(_date(payload, "date", self.now), task_run, attempt)
         attempt.worker_id = payload.get("workerId")
         attempt.set_state(State.RUNNING, date)
-        self.execution.set_task_run_state(task_run, State.RUNNING, date)
+        if task_run.state is State.RUNNING:
+            self.execution.touch(task_run)
+        else:
+            self.execution.set_task_run_state(task_run, State.RUNNING, date)
 
     def _on_result(self, payload: dict[str, Any]) -> None:
         task_run = self._task_run(payload)
@@ -192,7 +196,10 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
             # it is a job killed before any worker claimed it (KILLED without startDate).
             start_date = _not_before(_date(payload, "startDate", end_date), task_run, attempt)
             attempt.set_state(State.RUNNING, start_date)
-            self.execution.set_task_run_state(task_run, State.RUNNING, start_date)
+            if task_run.state is not State.RUNNING:
+                self.execution.set_task_run_state(task_run, State.RUNNING, start_date)
+        if attempt.worker_id is None and payload.get("workerId"):
+            attempt.worker_id = payload["workerId"]
         end_date = _not_before(end_date, task_run, attempt)
         attempt.set_state(state, end_date)
         attempt.metrics = list(payload.get("metrics") or [])
@@ -346,6 +353,7 @@ class StateMachine(SubflowSteps, ExecutionControl, ExecutionTasks):
                 context=context,
                 worker_group=task.worker_group.key if task.worker_group else None,
                 secret_inputs=self.flow.secret_inputs,
+                fallback=(task.worker_group.fallback if task.worker_group else None) or "WAIT",
             )
         )
 

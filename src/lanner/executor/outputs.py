@@ -19,22 +19,24 @@ class InvalidFlowOutput(LannerError):
 def render_flow_outputs(
     flow: ExecutableFlow, execution: Execution, instance: InstanceContext
 ) -> dict[str, Any] | None:
-    """Render the flow's `outputs`; raise InvalidFlowOutput naming the first one that fails."""
+    """Render the flow's `outputs`; raise InvalidFlowOutput naming every one that fails."""
     definitions = flow.flow.outputs
     if not definitions:
         return None
     context = execution_context(flow, execution, instance)
     context["outputs"] = outputs_map(execution, None)
     result: dict[str, Any] = {}
+    problems: list[str] = []
     for output in definitions:
         try:
             value = render_typed(output.value, context, instance.services)
         except ExpressionError as error:
-            raise InvalidFlowOutput(
-                f"flow output {output.id!r} could not be rendered: {error}"
-            ) from error
+            problems.append(f"flow output {output.id!r} could not be rendered: {error}")
+            continue
         try:
             result[output.id] = coerce_output(output.type, value, output.id)
         except LannerError as error:
-            raise InvalidFlowOutput(f"flow output {output.id!r} is invalid: {error}") from error
+            problems.append(f"flow output {output.id!r} is invalid: {error}")
+    if problems:
+        raise InvalidFlowOutput("; ".join(problems))
     return result

@@ -62,15 +62,27 @@ async def grant_slot(
 async def wake_queued(
     backend: Backend, connection: AsyncConnection, flow: ExecutableFlow, execution: Execution
 ) -> list[FollowUp]:
-    """Ask the oldest queued execution of a flow to start, once one of them has ended."""
-    if flow.flow.concurrency is None:
+    """Ask the oldest queued executions of a flow to start, one per free slot.
+
+    Counting free slots under the flow's lock, instead of waking one execution per end, keeps
+    the limit filled when two executions end at once: both would otherwise wake the same
+    queued execution, and the other slot would stay empty. A woken execution that finds no
+    free slot stays queued.
+    """
+    concurrency = flow.flow.concurrency
+    if concurrency is None:
+        return []
+    await backend.executions.lock_flow(connection, execution.namespace, execution.flow_id)
+    running = await backend.executions.count_running(
+        connection, execution.namespace, execution.flow_id, execution.id
+    )
+    free = concurrency.limit - running
+    if free <= 0:
         return []
     queued = await backend.executions.oldest_queued(
-        connection, execution.namespace, execution.flow_id
+        connection, execution.namespace, execution.flow_id, free, execution.id
     )
-    if queued is None or queued == execution.id:
-        return []
-    return [(queued, MessageKind.EXECUTION_CREATED.value, {}, None)]
+    return [(queued_id, MessageKind.EXECUTION_CREATED.value, {}, None) for queued_id in queued]
 
 
 def report_to_parent(execution: Execution) -> list[FollowUp]:
@@ -189,7 +201,8 @@ def _creation_failed(
             ),
         )
     )
-    return [_result(parent, State.FAILED, {"executionId": new.id})]
+    # The child was never created, so no executionId output points at it.
+    return [_result(parent, State.FAILED, {})]
 
 
 def _result(parent: dict[str, Any], state: State, outputs: dict[str, Any]) -> FollowUp:

@@ -18,10 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import secrets
-import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,12 +27,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanner.backend.database import is_connection_error
+from lanner.backend.jobs import ANY_GROUP
 from lanner.backend.notify import EXECUTION, EXECUTOR, KILL, WORKER
 from lanner.backend.store import Backend
 from lanner.errors import BackendError, FlowNotFound, LannerError
 from lanner.executions.model import Execution
 from lanner.executor.context import InstanceContext
-from lanner.executor.effects import LogLine
+from lanner.executor.effects import LogLine, NewJob
 from lanner.executor.machine import Effects, StateMachine
 from lanner.executor.messages import ExecutorMessage, InvalidMessage, MessageKind
 from lanner.executor.related import (
@@ -46,7 +44,7 @@ from lanner.executor.related import (
 )
 from lanner.flows.cache import FlowCache
 from lanner.flows.executable import ExecutableFlow
-from lanner.liveness import Heartbeat, LivenessSettings, hand_on_orphan_jobs
+from lanner.liveness import Heartbeat, LivenessSettings, component_id, hand_on_orphan_jobs
 from lanner.purge import purge_ended
 from lanner.states import State
 from lanner.storage import Storage
@@ -110,7 +108,7 @@ class Executor:
         self._rng = random.Random()
         # Consecutive unexpected failures of a batch, by execution id.
         self._failures: dict[str, int] = {}
-        self.id = f"{socket.gethostname()}-{os.getpid()}-executor-{secrets.token_hex(3)}"
+        self.id = component_id("executor")
 
     # --- loop -----------------------------------------------------------------------------
 
@@ -375,7 +373,10 @@ class Executor:
         backend = self.backend
         channels = {EXECUTION}
         await backend.executions.save(connection, execution)
-        if effects.jobs:
+        unserved = await self._unserved_jobs(connection, effects.jobs, now)
+        ended = {id(job) for job in unserved}
+        jobs = [job for job in effects.jobs if id(job) not in ended]
+        if jobs:
             await backend.jobs.insert(
                 connection,
                 [
@@ -396,7 +397,7 @@ class Executor:
                             "secretInputs": job.secret_inputs,
                         },
                     }
-                    for job in effects.jobs
+                    for job in jobs
                 ],
                 now,
             )
@@ -405,6 +406,11 @@ class Executor:
             (execution.id, message.kind.value, message.payload, message.deliver_at)
             for message in effects.messages
         ]
+        if unserved:
+            follow_ups += [_fallback_result(execution.id, job) for job in unserved]
+            await self._write_logs(
+                connection, execution, [_fallback_log(job, now) for job in unserved]
+            )
         if effects.kill_task_runs:
             unclaimed = await backend.jobs.kill(connection, effects.kill_task_runs, now)
             follow_ups += [
@@ -442,6 +448,19 @@ class Executor:
                 channels.add(EXECUTOR)
         await self._write_logs(connection, execution, effects.logs)
         return channels
+
+    async def _unserved_jobs(
+        self, connection: AsyncConnection, jobs: list[NewJob], now: datetime
+    ) -> list[NewJob]:
+        """Return the jobs whose fallback ends them because no live worker serves their group."""
+        checked = [job for job in jobs if job.worker_group is not None and job.fallback != "WAIT"]
+        if not checked:
+            return []
+        since = now - timedelta(seconds=self.settings.liveness.heartbeat_timeout)
+        served = await self.backend.components.live_worker_groups(connection, since)
+        if ANY_GROUP in served:
+            return []
+        return [job for job in checked if job.worker_group not in served]
 
     async def _write_logs(
         self, connection: AsyncConnection, execution: Execution, lines: list[LogLine]
@@ -555,3 +574,23 @@ class Executor:
                     }
                 ],
             )
+
+
+def _fallback_result(execution_id: str, job: NewJob) -> tuple[str, str, dict[str, Any], None]:
+    """Build the result that ends a job no worker serves: FAILED for FAIL, KILLED for CANCEL."""
+    state = State.FAILED if job.fallback == "FAIL" else State.KILLED
+    payload = {"taskRunId": job.task_run_id, "attempt": job.attempt, "state": state.value}
+    return (execution_id, MessageKind.TASK_RUN_RESULT.value, payload, None)
+
+
+def _fallback_log(job: NewJob, now: datetime) -> LogLine:
+    return LogLine(
+        "ERROR" if job.fallback == "FAIL" else "WARN",
+        f"no live worker serves worker group {job.worker_group!r}, and workerGroup.fallback is "
+        f"{job.fallback}; start a worker with `lanner server worker --group "
+        f"{job.worker_group}`, or set fallback to WAIT",
+        now,
+        task_run_id=job.task_run_id,
+        task_id=job.task_id,
+        attempt=job.attempt,
+    )

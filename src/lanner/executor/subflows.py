@@ -27,6 +27,13 @@ from lanner.tasks.flow.subflow import Subflow
 if TYPE_CHECKING:
     from lanner.executor.machine import StateMachine
 
+# Subflow levels an execution may sit under. Flows that call each other in a cycle would
+# otherwise create executions faster than a kill can reach them.
+MAX_SUBFLOW_DEPTH = 32
+
+# The end of the line a parent logs when a child fails; readers skip such pointer lines.
+CHILD_LOGS_HINT = "its logs have the cause"
+
 
 class SubflowSteps:
     """The state machine's handling of Subflow task runs (mixed into StateMachine)."""
@@ -68,6 +75,12 @@ class SubflowSteps:
             raise LannerError(
                 f"a flow cannot call itself: {namespace}.{flow_id} runs this Subflow task"
             )
+        depth = int((self.execution.parent or {}).get("depth", 0)) + 1
+        if depth > MAX_SUBFLOW_DEPTH:
+            raise LannerError(
+                f"cannot start {namespace}.{flow_id}: executions are nested {MAX_SUBFLOW_DEPTH} "
+                "subflow levels deep already; check whether flows call each other in a cycle"
+            )
         revision = None
         if task.revision is not None:
             rendered = render_typed(task.revision, context, services)
@@ -98,6 +111,17 @@ class SubflowSteps:
                 "attempt": task_run.attempt_number,
                 "wait": task.wait,
                 "transmitFailed": task.transmit_failed,
+                "depth": depth,
+            },
+            # As in Kestra, the child's `trigger` names the parent execution; read() uses it
+            # to let the child read the files its parent passes.
+            trigger={
+                "id": task_run.task_id,
+                "type": task.type,
+                "executionId": self.execution.id,
+                "namespace": self.execution.namespace,
+                "flowId": self.execution.flow_id,
+                "flowRevision": self.execution.flow_revision,
             },
         )
 
@@ -116,6 +140,13 @@ class SubflowSteps:
             return
         transmit = not isinstance(task, Subflow) or task.transmit_failed
         state = _task_state(child_state, transmit)
+        if child_state not in (State.SUCCESS, State.WARNING):
+            # The child's own logs contain the cause; this line points at them.
+            self._log(
+                task_run,
+                "ERROR" if state is State.FAILED else "WARN",
+                f"subflow execution {child_id} ended {child_state.value}; {CHILD_LOGS_HINT}",
+            )
         outputs = {
             "executionId": child_id,
             "state": child_state.value,

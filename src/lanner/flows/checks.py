@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from lanner.errors import Problem
 from lanner.flows.builder import IdRecord
-from lanner.flows.inputs import Input, check_inputs
+from lanner.flows.inputs import AnyInput, check_inputs
 from lanner.flows.model import Flow
 from lanner.flows.walk import walk_tasks
 from lanner.flows.yaml_source import Path, YamlDocument, format_path
@@ -55,9 +55,12 @@ def check_unique_ids(
     return problems
 
 
-def check_flow_inputs(inputs: list[Input], document: YamlDocument) -> list[Problem]:
+def check_flow_inputs(
+    inputs: Sequence[AnyInput | None], document: YamlDocument, invalid_ids: Collection[str] = ()
+) -> list[Problem]:
+    """Place the problems `check_inputs` finds in the document, each with a hint."""
     problems = []
-    for problem in check_inputs(inputs):
+    for problem in check_inputs(inputs, invalid_ids):
         message, hint = problem.message, problem.hint
         if hint is None:
             # Input messages end with what is expected ("...: expected a whole number"), which

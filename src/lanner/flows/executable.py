@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lanner.expressions import References, references
+from lanner.expressions.errors import ExpressionSyntaxError
 from lanner.flows.index import FlowIndex
 from lanner.flows.model import Flow
 from lanner.tasks.base import Task
@@ -57,16 +58,15 @@ class ExecutableFlow:
             # A WorkingDirectory's children render on its worker, with its context.
             on_worker = isinstance(task, WorkingDirectory)
             child_fields = set() if on_worker else {entry.path[0] for entry in task.child_entries()}
-            texts = list(
-                _strings(
-                    {
-                        key: value
-                        for key, value in self.task_dump(task_id).items()
-                        if key not in child_fields
-                    }
-                )
-            )
-            found = references(texts)
+            found = References()
+            for key, value in self.task_dump(task_id).items():
+                if key in child_fields:
+                    continue
+                try:
+                    found = found | references(_strings(value))
+                except ExpressionSyntaxError as error:
+                    # The message names the property, as run-time rendering errors do.
+                    raise ExpressionSyntaxError(f"property {key!r}: {error}") from error
             self._references[task_id] = found
         return found
 

@@ -17,7 +17,7 @@ from lanner.flows.checks import (
     check_system_labels,
     check_unique_ids,
 )
-from lanner.flows.inputs import Input
+from lanner.flows.inputs import AnyInput, Input
 from lanner.flows.model import Flow, PluginDefault
 from lanner.flows.plugin_defaults import LocatedDefault
 from lanner.flows.problems import problems_from_validation
@@ -173,16 +173,27 @@ def _parse_document(
 
 
 def _check_inputs_alone(raw_inputs: Any, document: YamlDocument) -> list[Problem]:
-    """Check the inputs of a flow that is invalid elsewhere, so their problems show too."""
-    try:
-        inputs = _INPUTS.validate_python(raw_inputs or [])
-    except ValidationError:
-        # Flow validation has reported these already.
+    """Check the inputs of a flow that is invalid elsewhere, so their problems show too.
+
+    Each input is validated on its own, so that one invalid input does not hide the problems
+    of the others, such as a bad default.
+    """
+    if not isinstance(raw_inputs, list):
         return []
-    return check_flow_inputs(inputs, document)
+    inputs: list[AnyInput | None] = []
+    invalid_ids: list[str] = []
+    for raw_input in raw_inputs:
+        try:
+            inputs.append(_INPUT.validate_python(raw_input))
+        except ValidationError:
+            # Flow validation has reported its problems already.
+            inputs.append(None)
+            if isinstance(raw_input, dict) and isinstance(raw_input.get("id"), str):
+                invalid_ids.append(raw_input["id"])
+    return check_flow_inputs(inputs, document, invalid_ids)
 
 
-_INPUTS: TypeAdapter[list[Input]] = TypeAdapter(list[Input])
+_INPUT: TypeAdapter[AnyInput] = TypeAdapter(Input)
 
 
 def _plugin_defaults(

@@ -1,9 +1,12 @@
 """Turn pydantic validation errors into located, readable flow problems, each with a fix hint.
 
 Pydantic reports one error per failed check, with a location that also names union members
-(`constant`, `plugin:io.kestra...`, `list[str]`). This module maps each location back to the
+(`STRING`, `plugin:io.kestra...`, `list[str]`). This module maps each location back to the
 YAML path the user wrote, merges the errors that one wrong value causes in several union
 members, and words each problem with what to change.
+
+A validator may raise a `PydanticCustomError` whose context contains a `hint`, and an `index`
+when the problem is one item of a list value. The problem then points at that item.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from lanner.errors import Problem
 from lanner.flows.plugin_registry import suggest_type_name
 from lanner.flows.yaml_source import Path, YamlDocument, format_path
+from lanner.tasks.properties import TypeKind
 from lanner.tasks.typed_union import KNOWN_TYPES, TAG_PREFIX, UNKNOWN_PLUGIN_TYPE
 
 # How many valid property names a hint lists at most.
@@ -122,8 +126,12 @@ def _issue(path: Path, details: list[dict[str, Any]], raw: Any, model: type[Base
         return _unknown_property(path, tuple(detail["loc"]), model)
     if kind.startswith(UNKNOWN_PLUGIN_TYPE):
         return _unknown_type(path, kind.partition(":")[2], detail.get("input"))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _unknown_tag(path, detail, model)
     if "hint" in context:
-        return Issue(path, str(detail["msg"]), str(context["hint"]), at_value=True)
+        index = context.get("index")
+        where = (*path, index) if isinstance(index, int) else path
+        return Issue(where, str(detail["msg"]), str(context["hint"]), at_value=True)
     if kind in ("value_error", "assertion_error"):
         return _advice_issue(path, str(detail["msg"]))
     if not specific:
@@ -164,6 +172,64 @@ def _unknown_type(path: Path, kind: str, value: Any) -> Issue:
     suggestion = suggest_type_name(type_name, names)
     hint = f"did you mean {suggestion!r}?" if suggestion else f"use one of Lanner's {kind} types"
     return Issue((*path, "type"), f"unknown {kind} type {type_name!r}", hint, at_value=True)
+
+
+def _unknown_tag(path: Path, detail: dict[str, Any], model: type[BaseModel]) -> Issue:
+    """Word a missing or unknown `type` of a union chosen by `Field(discriminator=...)`."""
+    context = detail.get("ctx") or {}
+    field = str(context.get("discriminator", "type")).strip("'")
+    annotations = _annotations_at(model, tuple(detail["loc"]))
+    tags = _tags(annotations, field) or re.findall(r"'([^']*)'", str(context.get("expected_tags")))
+    listed = ", ".join(tags)
+    if detail["type"] == "union_tag_not_found":
+        hint = f"add {field!r}, one of: {listed}" if tags else f"add {field!r}"
+        return Issue(path, f"missing required property {field!r}", hint)
+
+    value = detail.get("input")
+    tag = value.get(field) if isinstance(value, dict) else context.get("tag")
+    suggestion = _closest(tag, tags) if isinstance(tag, str) else None
+    if suggestion:
+        hint = f"did you mean {suggestion!r}?"
+    else:
+        hint = f"use one of: {listed}" if tags else f"correct the {field!r} property"
+    kind = _type_kind(annotations)
+    label = f"{kind} {field}" if kind else field
+    return Issue((*path, field), f"unknown {label} {_shown(tag)}", hint, at_value=True)
+
+
+def _closest(name: str, choices: list[str]) -> str | None:
+    """Find the choice closest to `name`, ignoring case because type names often differ in it."""
+    by_folded = {choice.casefold(): choice for choice in choices}
+    matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[matches[0]] if matches else None
+
+
+def _tags(annotations: list[Any], field: str) -> list[str]:
+    """List the values of `field` that select each model of the unions in `annotations`."""
+    tags: list[str] = []
+    for candidate in annotations:
+        for member in _unwrap(candidate):
+            if not (isinstance(member, type) and issubclass(member, BaseModel)):
+                continue
+            info = member.model_fields.get(field)
+            if info is not None and typing.get_origin(info.annotation) is typing.Literal:
+                tags += [str(tag) for tag in typing.get_args(info.annotation)]
+    return _unique(tags)
+
+
+def _type_kind(annotations: list[Any]) -> str | None:
+    """Find the `TypeKind` name among the `Annotated` metadata of `annotations`."""
+    for annotation in annotations:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            kinds = [item for item in annotation.__metadata__ if isinstance(item, TypeKind)]
+            if kinds:
+                return kinds[0].name
+        if origin is typing.Annotated or origin in (typing.Union, types.UnionType):
+            kind = _type_kind(list(typing.get_args(annotation)))
+            if kind:
+                return kind
+    return None
 
 
 def _advice_issue(path: Path, message: str) -> Issue:
@@ -214,7 +280,7 @@ def _clean_location(raw: Any, location: tuple[Any, ...]) -> Path:
     current = raw
     in_converted_map = False
     for part in location:
-        if _is_union_tag(part):
+        if _is_union_tag(part) or _is_type_tag(current, part):
             continue
         if in_converted_map and part in ("key", "value"):
             # The map entry is the key and the value already.
@@ -251,11 +317,12 @@ def _contains(container: Any, part: Any) -> bool:
 def _is_union_tag(part: Any) -> bool:
     if not isinstance(part, str):
         return False
-    return (
-        part.startswith(TAG_PREFIX)
-        or "[" in part
-        or part in ("constant", "exponential", "random", "str", "int", "float", "bool")
-    )
+    return part.startswith(TAG_PREFIX) or "[" in part or part in ("str", "int", "float", "bool")
+
+
+def _is_type_tag(current: Any, part: Any) -> bool:
+    """Tell whether `part` is the tag of the member a union chose by `type`, such as `STRING`."""
+    return isinstance(current, dict) and part not in current and current.get("type") == part
 
 
 def allowed_keys(model: type[BaseModel], path: Path) -> set[str]:
@@ -264,14 +331,25 @@ def allowed_keys(model: type[BaseModel], path: Path) -> set[str]:
 
 
 def _keys_at(model: type[BaseModel], location: tuple[Any, ...]) -> set[str]:
+    keys: set[str] = set()
+    for candidate in _annotations_at(model, location):
+        for annotation in _unwrap(candidate):
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                keys |= {info.alias or name for name, info in annotation.model_fields.items()}
+    return keys
+
+
+def _annotations_at(model: type[BaseModel], location: tuple[Any, ...]) -> list[Any]:
+    """Find the annotations that can describe the value at a pydantic error location."""
     candidates: list[Any] = [model]
     for part in location:
         next_candidates: list[Any] = []
         members = [member for candidate in candidates for member in _unwrap(candidate)]
-        if isinstance(part, str) and _is_union_tag(part):
+        if isinstance(part, str):
             chosen = [member for member in members if _has_tag(member, part)]
-            candidates = chosen or candidates
-            continue
+            if chosen or _is_union_tag(part):
+                candidates = chosen or candidates
+                continue
         for annotation in members:
             if isinstance(part, int):
                 next_candidates += _element_types(annotation)
@@ -283,12 +361,7 @@ def _keys_at(model: type[BaseModel], location: tuple[Any, ...]) -> set[str]:
                 arguments = typing.get_args(annotation)
                 next_candidates += [arguments[-1]] if arguments else []
         candidates = next_candidates
-    keys: set[str] = set()
-    for candidate in candidates:
-        for annotation in _unwrap(candidate):
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                keys |= {info.alias or name for name, info in annotation.model_fields.items()}
-    return keys
+    return candidates
 
 
 def _has_tag(annotation: Any, tag: str) -> bool:
@@ -306,6 +379,9 @@ def _has_tag(annotation: Any, tag: str) -> bool:
 def _field_by_key(model: type[BaseModel], key: Any) -> Any:
     for name, info in model.model_fields.items():
         if key in (name, info.alias):
+            # Pydantic moves the metadata of a field's top-level `Annotated` to `metadata`.
+            if info.metadata:
+                return typing.Annotated[info.annotation, *info.metadata]
             return info.annotation
     return None
 

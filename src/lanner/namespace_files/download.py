@@ -269,7 +269,8 @@ def _prepare(
         more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
         raise DestinationExists(
             f"{len(existing)} namespace file(s) already exist in {root}: {shown}{more}; "
-            "set ifExists to OVERWRITE, WARN or IGNORE to download anyway"
+            "set ifExists to OVERWRITE to replace them, or to WARN or IGNORE to keep them and "
+            "go on"
         )
     if existing and if_exists in (IfExists.WARN, IfExists.IGNORE):
         report.kept.extend(target.destination for target in existing)

@@ -12,6 +12,10 @@ A pattern is matched against the whole path with a leading `/` (`/lib/a.py`):
   makes the next character literal;
 - matching is case-sensitive, and dots are ordinary characters (`**` selects dotfiles).
 
+As in Java's `PathMatcher`, a `glob:` prefix takes the rest as a glob written from the root,
+with no `**/` added, and a `regex:` prefix a regular expression that must match the whole path:
+`regex:.*/x\\.txt` selects `/re/x.txt`.
+
 A file is selected when it matches an include pattern (every file when there is none) and no
 exclude pattern. A pattern that matches nothing is not an error.
 
@@ -25,6 +29,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from lanner.namespace_files.errors import NamespaceFileError
+
+GLOB_PREFIX = "glob:"
+REGEX_PREFIX = "regex:"
 
 
 class InvalidGlobPattern(NamespaceFileError):
@@ -51,13 +58,18 @@ class PathMatcher:
 
 
 def glob_to_regex(pattern: str) -> str:
-    """Translate one glob pattern into a regular expression over `/`-rooted paths."""
-    written = "**/" + pattern if _starts_with_word(pattern) else pattern
-    regex = _Translator(written, pattern).translate()
+    """Translate one include or exclude pattern into a regular expression over `/`-rooted paths."""
+    if pattern.startswith(REGEX_PREFIX):
+        regex = pattern[len(REGEX_PREFIX) :]
+    elif pattern.startswith(GLOB_PREFIX):
+        regex = _Translator(pattern[len(GLOB_PREFIX) :], pattern).translate()
+    else:
+        written = "**/" + pattern if _starts_with_word(pattern) else pattern
+        regex = _Translator(written, pattern).translate()
     try:
         re.compile(regex)
     except re.error as error:
-        raise InvalidGlobPattern(f"invalid glob pattern {pattern!r}: {error}") from error
+        raise InvalidGlobPattern(f"invalid pattern {pattern!r}: {error}") from error
     return regex
 
 

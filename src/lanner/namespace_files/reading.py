@@ -42,7 +42,8 @@ class ReadServices:
     """Render services of one task run: `read()` from storage, `kv()` and `secret()` delegated.
 
     `read(path)` reads a namespace file of the flow's namespace, `read(path, namespace)` one of
-    another namespace, and `read('kestra:///...')` a file of the current execution.
+    another namespace, and `read('kestra:///...')` a file of the current execution or of the
+    execution that started it (`execution_prefixes` holds their storage key prefixes).
     """
 
     def __init__(
@@ -50,14 +51,14 @@ class ReadServices:
         storage: Storage,
         *,
         namespace: str,
-        execution_prefix: str | None,
+        execution_prefixes: tuple[str, ...],
         loop: asyncio.AbstractEventLoop | None,
         fallback: RenderServices | None = None,
     ) -> None:
         self.storage = storage
         self.files = NamespaceFiles(storage)
         self.namespace = namespace
-        self.execution_prefix = execution_prefix
+        self.execution_prefixes = execution_prefixes
         self.loop = loop
         self.fallback = fallback
 
@@ -71,13 +72,20 @@ class ReadServices:
         """Build the services of a task run from its variables, bound to the running loop."""
         flow = variables["flow"]
         execution = variables.get("execution") or {}
-        prefix = None
+        trigger = variables.get("trigger") or {}
+        prefixes = []
         if execution.get("id"):
-            prefix = execution_file_key(flow["namespace"], flow["id"], execution["id"]) + "/"
+            prefixes.append(execution_file_key(flow["namespace"], flow["id"], execution["id"]))
+        # A subflow, or a flow started by a Flow trigger, may read its parent execution's files.
+        names = ("namespace", "flowId", "executionId")
+        if all(isinstance(trigger.get(name), str) for name in names):
+            prefixes.append(
+                execution_file_key(trigger["namespace"], trigger["flowId"], trigger["executionId"])
+            )
         return cls(
             storage,
             namespace=flow["namespace"],
-            execution_prefix=prefix,
+            execution_prefixes=tuple(prefix + "/" for prefix in prefixes),
             loop=asyncio.get_running_loop(),
             fallback=fallback,
         )
@@ -123,9 +131,10 @@ class ReadServices:
                 "not to kestra:// URIs"
             )
         key = key_from_uri(uri)
-        if self.execution_prefix is None or not key.startswith(self.execution_prefix):
+        if not key.startswith(self.execution_prefixes):
             raise ExpressionError(
-                f"read('{uri}'): only files of the current execution can be read by URI"
+                f"read('{uri}'): only files of the current execution, and of the execution that "
+                "started it, can be read by URI"
             )
         try:
             return await self.storage.get(key)

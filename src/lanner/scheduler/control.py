@@ -78,6 +78,12 @@ async def set_disabled(
         flow: ExecutableFlow,
         trigger: Trigger,
     ) -> None:
+        if not disabled and state.disabled_in_flow:
+            raise LannerError(
+                f"trigger {trigger.id!r} of {flow.flow.namespace}.{flow.flow.id} is disabled in "
+                "the flow (the trigger or the flow has `disabled: true`); deploy the flow without "
+                "it to enable the trigger"
+            )
         if row.disabled == disabled:
             return
         row.disabled = disabled

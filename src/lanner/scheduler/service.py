@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,7 +22,7 @@ from lanner.backend.store import Backend
 from lanner.backend.triggers import StoredTrigger
 from lanner.errors import BackendError
 from lanner.executor.context import InstanceContext
-from lanner.liveness import Heartbeat, LivenessSettings
+from lanner.liveness import Heartbeat, LivenessSettings, component_id
 from lanner.scheduler.firing import Fired, fire_due
 from lanner.scheduler.recovery import recover_missed
 from lanner.scheduler.runtime import DEFAULT_TIME_ZONE, Clock, TriggerRuntime
@@ -75,7 +72,7 @@ class Scheduler:
             instance=instance or InstanceContext(),
         )
         self.sync = FlowSync(self.runtime)
-        self.id = f"{socket.gethostname()}-{os.getpid()}-scheduler-{secrets.token_hex(3)}"
+        self.id = component_id("scheduler")
 
     @property
     def backend(self) -> Backend:

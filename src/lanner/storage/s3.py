@@ -19,6 +19,7 @@ import atexit
 import builtins
 import contextlib
 import gc
+import re
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,9 @@ class S3Storage(Storage):
         with self._translated("write", key):
             result = await obstore.put_async(self.store, key, data)
         # NOTE: the update time is this machine's clock; a later listing shows the server's.
-        return StoredObject(key=key, size=len(data), updated=utc_now(), version=result["e_tag"])
+        return StoredObject(
+            key=key, size=len(data), updated=utc_now(), version=_version(result["e_tag"])
+        )
 
     async def get(self, key: str) -> bytes:
         return (await self.fetch(key)).data
@@ -151,6 +154,11 @@ class S3Storage(Storage):
         # obstore raises the built-in FileNotFoundError and PermissionError for some of its
         # errors, and its own classes for others.
         except (NotFoundError, FileNotFoundError) as error:
+            if "NoSuchBucket" in str(error):
+                raise StorageError(
+                    f"could not {action} {where}: the bucket does not exist; create it, or fix "
+                    "the bucket in the storage URL"
+                ) from error
             raise FileNotFoundInStorage(f"no file is stored at {key!r}") from error
         except (PermissionDeniedError, UnauthenticatedError, PermissionError) as error:
             raise StorageError(
@@ -180,8 +188,27 @@ def _store_options(location: S3Location) -> dict[str, Any]:
 
 
 def _first_line(error: BaseException) -> str:
-    # obstore appends a multi-line debug dump of the request to its messages.
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # obstore appends a multi-line debug dump of the request to its messages, and the S3
+    # error code (such as NoSuchBucket) sits in the XML body somewhere inside it.
+    text = str(error).strip()
+    if not text:
+        return type(error).__name__
+    first = text.splitlines()[0].split("<?xml", 1)[0].rstrip(": ")
+    code = _S3_CODE.search(text)
+    if code is None:
+        return first
+    message = _S3_MESSAGE.search(text)
+    detail = f"{code.group(1)}: {message.group(1)}" if message else code.group(1)
+    return f"{first} ({detail})"
+
+
+def _version(tag: str | None) -> str | None:
+    # S3 quotes ETags; the quotes are not part of the version.
+    return tag.strip('"') or None if tag else None
+
+
+_S3_CODE = re.compile(r"<Code>([^<]+)</Code>")
+_S3_MESSAGE = re.compile(r"<Message>([^<]+)</Message>")
 
 
 def _stored(meta: ObjectMeta) -> StoredObject:
@@ -189,7 +216,7 @@ def _stored(meta: ObjectMeta) -> StoredObject:
         key=meta["path"],
         size=meta["size"],
         updated=meta["last_modified"],
-        version=meta["e_tag"] or meta["version"],
+        version=_version(meta["e_tag"] or meta["version"]),
     )
 
 

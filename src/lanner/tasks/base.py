@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
+from lanner.tasks.choices import one_of
 from lanner.tasks.properties import MODEL_CONFIG, TASK_ID_PATTERN, Duration
 from lanner.tasks.retry import Retry
 
@@ -52,10 +53,13 @@ class LogLevel(StrEnum):
 
 
 class WorkerGroup(BaseModel):
+    """The worker group that runs a task, and what to do while no worker of it is alive."""
+
     model_config = MODEL_CONFIG
 
     key: str
-    fallback: str | None = None
+    # WAIT (the default) leaves the job queued; FAIL and CANCEL end the task run at once.
+    fallback: Annotated[str, one_of("WAIT", "FAIL", "CANCEL", dynamic=False)] | None = None
 
 
 class TaskCache(BaseModel):

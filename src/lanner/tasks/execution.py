@@ -15,8 +15,6 @@ from lanner.tasks.properties import Text
 if TYPE_CHECKING:
     from lanner.worker.context import RunContext
 
-# TODO: Kestra applies Resume and Exit in the executor; they fail when run until Lanner does too.
-
 
 class Labels(RunnableTask):
     """Add labels to the current execution, or replace the values of existing ones.

@@ -8,17 +8,31 @@ both and keep an expression as text until it is rendered.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticKnownError
 
 from lanner.durations import InvalidDuration, format_duration, parse_duration
 
 TASK_ID_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$")
 FLOW_ID_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 NAMESPACE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class TypeKind:
+    """The name of what a union chosen by its `type` property contains, such as "input".
+
+    Put it in the union's `Annotated` metadata: validation problems then read "unknown input
+    type 'X'" rather than pydantic's message about tags.
+    """
+
+    name: str
+
 
 MODEL_CONFIG = ConfigDict(
     extra="forbid",
@@ -75,6 +89,16 @@ def _dynamic_int(value: Any) -> Any:
 
 
 DynamicInt = Annotated[int | str, BeforeValidator(_dynamic_int)]
+
+
+def _not_negative(value: int | str) -> int | str:
+    if isinstance(value, int) and value < 0:
+        raise PydanticKnownError("greater_than_equal", {"ge": 0})
+    return value
+
+
+# A whole number of at least 0, or an expression whose rendered value the task checks at run time.
+DynamicNonNegativeInt = Annotated[DynamicInt, AfterValidator(_not_negative)]
 
 
 def _dynamic_bool(value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 
-from lanner.tasks.properties import MODEL_CONFIG, StaticDuration
+from lanner.tasks.properties import MODEL_CONFIG, StaticDuration, TypeKind
 
 # NOTE: when a policy sets neither maxAttempts nor maxDuration, three attempts are allowed, the
 # default of the retry library Kestra builds on; Kestra's documentation does not state it.
@@ -87,4 +87,6 @@ class RandomRetry(_Retry):
         return timedelta(seconds=rng.uniform(low, high))
 
 
-Retry = Annotated[ConstantRetry | ExponentialRetry | RandomRetry, Field(discriminator="type")]
+Retry = Annotated[
+    ConstantRetry | ExponentialRetry | RandomRetry, Field(discriminator="type"), TypeKind("retry")
+]

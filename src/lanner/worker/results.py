@@ -38,6 +38,9 @@ class ResultBuffer:
         self.flush_interval = flush_interval
         self._batch = _Batch()
         self._pending = asyncio.Event()
+        # One flush at a time: a final flush at shutdown waits for the one in flight, instead of
+        # finding an empty batch while that one's results are not yet written.
+        self._flushing = asyncio.Lock()
 
     def add_result(self, result: JobResult) -> None:
         self._batch.results.append(result)
@@ -63,6 +66,10 @@ class ResultBuffer:
                 await asyncio.sleep(0.5)
 
     async def flush(self, worker_id: str) -> None:
+        async with self._flushing:
+            await self._flush(worker_id)
+
+    async def _flush(self, worker_id: str) -> None:
         batch = self._batch
         self._pending.clear()
         if batch.empty():

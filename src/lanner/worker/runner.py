@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from lanner.backend.jobs import ClaimedJob
 from lanner.backend.kv import SyncKvReader
 from lanner.backend.store import Backend
-from lanner.durations import format_duration, parse_duration
+from lanner.durations import InvalidDuration, format_duration, parse_duration
 from lanner.errors import LannerError, TaskFailure
 from lanner.executions.control import ExecutionControls
 from lanner.expressions import RenderServices
@@ -159,6 +159,10 @@ class JobRunner:
             # A failed script keeps its outputs (exitCode, vars, outputFiles), as in Kestra.
             outputs = getattr(error, "outputs", None)
             task_logger.error(str(error))
+        except InvalidDuration as error:
+            # A rendered property that is not a duration: the user's value, not a Lanner bug.
+            state = State.FAILED
+            task_logger.error(f"task {task_id!r}: {error}")
         except Exception as error:
             state = State.FAILED
             logger.exception(

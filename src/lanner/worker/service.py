@@ -16,9 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -30,7 +27,7 @@ from lanner.backend.notify import EXECUTOR, KILL, WORKER
 from lanner.backend.store import Backend
 from lanner.errors import BackendError
 from lanner.expressions import RenderServices
-from lanner.liveness import Heartbeat, LivenessSettings
+from lanner.liveness import Heartbeat, LivenessSettings, component_id
 from lanner.namespace_files import NamespaceFileDownloader
 from lanner.storage import Storage
 from lanner.tasks.registry import TaskRegistry, default_registry
@@ -89,7 +86,7 @@ class Worker:
     ) -> None:
         self.backend = backend
         self.settings = settings or WorkerSettings()
-        self.id = _new_id()
+        self.id = component_id("worker")
         # Reads KV keys that expressions compute while they render (see lanner.kv.rendering).
         self.kv_reader = SyncKvReader(backend.db.url)
         self.runner = JobRunner(
@@ -268,14 +265,13 @@ class Worker:
         )
 
     async def _heartbeat_loop(self, stopping: asyncio.Event) -> None:
+        # The loop goes on while a stopping worker lets its task runs finish, and ends only when
+        # the shutdown cancels it: a silent worker would be declared dead and its jobs run twice.
         interval = self.settings.liveness.heartbeat_interval
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), timeout=interval)
-            if stopping.is_set():
-                return
+        while True:
+            await asyncio.sleep(interval)
             await self._heartbeat.beat()
-            if self._fenced:
+            if self._fenced and not stopping.is_set():
                 await self._rejoin()
 
     def _fence(self) -> None:
@@ -291,7 +287,7 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await running.task
         old = self.id
-        self.id = _new_id()
+        self.id = component_id("worker")
         self._heartbeat = self._make_heartbeat()
         try:
             await self._heartbeat.register()
@@ -301,10 +297,6 @@ class Worker:
             return
         self._fenced = False
         logger.warning("Worker %s registered again as %s", old, self.id)
-
-
-def _new_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}-worker-{secrets.token_hex(3)}"
 
 
 async def _first(*awaitables: Any) -> None:

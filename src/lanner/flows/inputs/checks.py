@@ -8,7 +8,7 @@ prefills that contain an expression are checked at execution time, when they can
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, NamedTuple
 
 from lanner.flows.inputs.coercion import ITEM_TYPES, CoercionError
@@ -41,12 +41,19 @@ class InputProblem(NamedTuple):
     hint: str | None = None
 
 
-def check_inputs(inputs: Sequence[AnyInput]) -> list[InputProblem]:
-    """Check ids, `dependsOn` references, property combinations and every literal default."""
+def check_inputs(
+    inputs: Sequence[AnyInput | None], invalid_ids: Collection[str] = ()
+) -> list[InputProblem]:
+    """Check ids, `dependsOn` references, property combinations and every literal default.
+
+    A `None` entry is an input that failed validation, so that the others keep their index in
+    the flow. `invalid_ids` are the ids of those inputs, which `dependsOn` may still list.
+    """
+    indexed = [(index, input) for index, input in enumerate(inputs) if input is not None]
     problems: list[InputProblem] = []
-    problems += _check_ids(inputs)
-    problems += _check_dependencies(inputs)
-    for index, input in enumerate(inputs):
+    problems += _check_ids(indexed)
+    problems += _check_dependencies(indexed, invalid_ids)
+    for index, input in indexed:
         definition_problems = _check_definition(index, input)
         problems += definition_problems
         # A broken definition (a bad regex, min above max) would make every literal fail too,
@@ -57,10 +64,13 @@ def check_inputs(inputs: Sequence[AnyInput]) -> list[InputProblem]:
     return problems
 
 
-def _check_ids(inputs: Sequence[AnyInput]) -> list[InputProblem]:
+_Indexed = Sequence[tuple[int, AnyInput]]
+
+
+def _check_ids(inputs: _Indexed) -> list[InputProblem]:
     problems: list[InputProblem] = []
     first_index: dict[str, int] = {}
-    for index, input in enumerate(inputs):
+    for index, input in inputs:
         if input.id in first_index:
             problems.append(
                 InputProblem(
@@ -71,7 +81,7 @@ def _check_ids(inputs: Sequence[AnyInput]) -> list[InputProblem]:
             )
         else:
             first_index[input.id] = index
-    for index, input in enumerate(inputs):
+    for index, input in inputs:
         parts = input.id.split(".")
         for length in range(1, len(parts)):
             prefix = ".".join(parts[:length])
@@ -88,14 +98,14 @@ def _check_ids(inputs: Sequence[AnyInput]) -> list[InputProblem]:
     return problems
 
 
-def _check_dependencies(inputs: Sequence[AnyInput]) -> list[InputProblem]:
+def _check_dependencies(inputs: _Indexed, invalid_ids: Collection[str]) -> list[InputProblem]:
     problems: list[InputProblem] = []
     first_index: dict[str, int] = {}
-    for index, input in enumerate(inputs):
+    for index, input in inputs:
         first_index.setdefault(input.id, index)
-    for index, input in enumerate(inputs):
+    for index, input in inputs:
         for position, dependency in enumerate(dependency_ids(input)):
-            if dependency not in first_index:
+            if dependency not in first_index and dependency not in invalid_ids:
                 problems.append(
                     InputProblem(
                         (index, "dependsOn", "inputs", position),
@@ -104,7 +114,8 @@ def _check_dependencies(inputs: Sequence[AnyInput]) -> list[InputProblem]:
                         "list only ids declared under inputs",
                     )
                 )
-    for cycle in resolution_order(inputs, self_is_cycle=True).cycles:
+    valid_inputs = [input for _index, input in inputs]
+    for cycle in resolution_order(valid_inputs, self_is_cycle=True).cycles:
         problems.append(
             InputProblem(
                 (first_index[cycle[0]], "dependsOn", "inputs"),
@@ -194,9 +205,9 @@ def _check_literal(index: int, input: AnyInput, field: str, value: Any) -> list[
         parse_input_value(input, value, check_choices=choices_known)
     except CoercionError as error:
         name = "default" if field == "defaults" else field
-        return [
-            InputProblem(
-                (index, field), f"input {input.id!r}: {name} {shown_value(input, value)} {error}"
-            )
-        ]
+        message = f"input {input.id!r}: {name} {shown_value(input, value)} {error}"
+        # A message that ends with ": expected ..." carries its own hint, which the flow
+        # check splits off.
+        hint = None if ": expected " in message else f"change the {name} or the rule it breaks"
+        return [InputProblem((index, field), message, hint)]
     return []

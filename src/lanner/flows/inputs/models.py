@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_validator
 
 from lanner.flows.inputs import coercion
-from lanner.tasks.properties import MODEL_CONFIG, Text
+from lanner.tasks.properties import MODEL_CONFIG, Text, TypeKind
 
 # Kestra's rule is `^[a-zA-Z0-9][.a-zA-Z0-9_-]*`. Lanner also rejects empty segments ("a..b",
 # "a."), because a dot nests the value under a key and an empty key cannot be referenced.
@@ -223,4 +223,4 @@ AnyInput = (
 )
 
 # The item type of a flow's `inputs:` list. Pydantic picks the model from `type`.
-Input = Annotated[AnyInput, Field(discriminator="type")]
+Input = Annotated[AnyInput, Field(discriminator="type"), TypeKind("input")]

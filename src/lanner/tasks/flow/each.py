@@ -7,13 +7,11 @@ keep an order inside one value.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from lanner.executor.flowable import ChildSpec, FlowableContext, Step
 from lanner.tasks.base import FlowableTask, Task
-from lanner.tasks.flow.loops import resolve_values
+from lanner.tasks.flow.loops import LoopValues, resolve_values
 from lanner.tasks.flow.parallel import free_slots
 from lanner.tasks.flow.sequential import next_in_sequence
 
@@ -25,7 +23,7 @@ class EachSequential(FlowableTask):
     )
     child_task_fields = ("tasks",)
 
-    value: Any
+    value: LoopValues
     tasks: list[Task] = Field(min_length=1)
 
     def start(self, context: FlowableContext) -> Step:
@@ -54,7 +52,7 @@ class EachParallel(FlowableTask):
     )
     child_task_fields = ("tasks",)
 
-    value: Any
+    value: LoopValues
     tasks: list[Task] = Field(min_length=1)
     concurrent: int = Field(default=0, ge=0)
 

@@ -7,24 +7,24 @@ flight, so the number of active children is the number of groups in flight.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from lanner.executor.flowable import ChildSpec, FlowableContext, Step
 from lanner.tasks.base import FlowableTask, Task
-from lanner.tasks.flow.loops import resolve_values
+from lanner.tasks.flow.loops import LoopValues, resolve_values
 from lanner.tasks.flow.parallel import free_slots
 from lanner.tasks.flow.sequential import next_in_sequence
-from lanner.tasks.properties import DynamicInt
+from lanner.tasks.properties import DynamicNonNegativeInt
 
 
 class ForEach(FlowableTask):
     type_names = ("io.kestra.plugin.core.flow.ForEach",)
     child_task_fields = ("tasks",)
 
-    values: Any
-    concurrency_limit: DynamicInt = Field(default=1)
+    values: LoopValues
+    # 0 starts every group at once. A negative literal is a validation problem, while an
+    # expression is checked once rendered, in `start`.
+    concurrency_limit: DynamicNonNegativeInt = Field(default=1)
     tasks: list[Task] = Field(min_length=1)
 
     def start(self, context: FlowableContext) -> Step:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from lanner.tasks.base import ChildEntry, ExecutableTask, Path, Task
 from lanner.tasks.flow.subflow import RestartBehavior
@@ -24,9 +24,18 @@ class Batch(BaseModel):
     separator: Text | None = None
     regex_pattern: Text | None = None
 
+    @field_validator("rows", "partitions")
+    @classmethod
+    def _at_least_one(cls, value: int | str | None) -> int | str | None:
+        # An expression is checked when it is rendered; a number is checked here.
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"{value} is not a batch size: use 1 or more")
+        return value
+
 
 class ForEachItem(ExecutableTask):
-    # TODO: split the items and start the subflow executions; the executor fails it until then.
+    """A subflow execution per batch of items; a worker job splits the file into batches."""
+
     type_names = (
         "io.kestra.plugin.core.flow.ForEachItem",
         "io.kestra.core.tasks.flows.ForEachItem",

@@ -19,7 +19,7 @@ class If(FlowableTask):
     else_: list[Task] | None = Field(default=None, alias="else")
 
     def start(self, context: FlowableContext) -> Step:
-        branch = "then" if is_truthy(context.render_typed(self.condition)) else "else"
+        branch = "then" if is_truthy(context.render_typed(self.condition, "condition")) else "else"
         context.internal["branch"] = branch
         return first_of(context.branch(branch))
 

@@ -74,7 +74,7 @@ class Pause(FlowableTask):
         value = self.pause_duration
         if value is None or isinstance(value, timedelta):
             return value
-        rendered = context.render_typed(value)
+        rendered = context.render_typed(value, "pauseDuration")
         if isinstance(rendered, timedelta):
             return rendered
         try:

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from lanner.durations import parse_duration
+from lanner.durations import InvalidDuration, parse_duration
 from lanner.errors import TaskFailure
 from lanner.tasks.base import RunnableTask
 from lanner.tasks.properties import Duration
@@ -22,9 +22,12 @@ class Sleep(RunnableTask):
         duration = self.duration
         if isinstance(duration, str):
             rendered = context.render_typed(duration, "duration")
-            duration = (
-                rendered if isinstance(rendered, timedelta) else parse_duration(str(rendered))
-            )
+            try:
+                duration = (
+                    rendered if isinstance(rendered, timedelta) else parse_duration(str(rendered))
+                )
+            except InvalidDuration as error:
+                raise TaskFailure(f"property 'duration' of task {self.id!r}: {error}") from None
         if duration < timedelta(0):
             raise TaskFailure(f"invalid duration {duration}: it must not be negative")
         await asyncio.sleep(duration.total_seconds())

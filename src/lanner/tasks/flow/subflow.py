@@ -13,7 +13,8 @@ RestartBehavior = Annotated[str, one_of("RETRY_FAILED", "NEW_EXECUTION", dynamic
 
 
 class Subflow(ExecutableTask):
-    # TODO: create and follow the subflow execution; until then the executor fails this task.
+    """A task the executor runs itself: it creates and follows the child execution."""
+
     type_names = (
         "io.kestra.plugin.core.flow.Subflow",
         "io.kestra.plugin.core.flow.Flow",

@@ -37,7 +37,7 @@ class Switch(FlowableTask):
         yield from super().child_entries()
 
     def start(self, context: FlowableContext) -> Step:
-        value = to_text(context.render_typed(self.value))
+        value = to_text(context.render_typed(self.value, "value"))
         matched = self.cases is not None and value in self.cases
         branch = f"cases.{value}" if matched else "defaults"
         context.internal["branch"] = branch

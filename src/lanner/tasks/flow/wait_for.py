@@ -56,7 +56,7 @@ class WaitFor(FlowableTask):
         return Step(create=create, outputs={"iterationCount": iteration + 1})
 
     def _after_iteration(self, context: FlowableContext) -> Step:
-        if is_truthy(context.render_typed(self.condition)):
+        if is_truthy(context.render_typed(self.condition, "condition")):
             return Step()
         iteration = int(context.internal["iteration"])
         frequency = self.check_frequency
