@@ -116,6 +116,11 @@ class InvalidInputs(LannerError):
         lines += [f"  {problem.format()}" for problem in self.problems]
         return "\n".join(lines)
 
+    def one_line(self) -> str:
+        """Return the message on one line, the problems separated by semicolons."""
+        problems = "; ".join(problem.format() for problem in self.problems)
+        return f"invalid inputs, {self.outcome}: {problems}"
+
 
 class ExpressionError(LannerError):
     """An expression could not be rendered; the message names the expression and the cause."""

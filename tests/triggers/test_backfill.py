@@ -122,3 +122,16 @@ async def test_disabled_in_flow_stays_disabled(
     assert context["disabled"] is True
     assert response.status_code == 400, response.text
     assert "disabled in the flow" in response.json()["message"]
+
+
+async def test_bulk_enable_skips_disabled_in_flow(
+    instance: InstanceHarness, api: httpx.AsyncClient
+) -> None:
+    await instance.deploy(flow_with(schedule("0 * * * *", "UTC", extra="    disabled: true\n")))
+
+    response = await api.post(
+        "/triggers/set-disabled/by-triggers", json={"triggers": [KEY], "disabled": False}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"count": 0}

@@ -109,8 +109,7 @@ async def _invalid_flow(request: Request, error: Exception) -> Response:
 async def _invalid_inputs(request: Request, error: Exception) -> Response:
     assert isinstance(error, InvalidInputs)
     # The message names every bad input too, for clients that show only the message.
-    message = str(error).replace(":\n  ", ": ", 1).replace("\n  ", "; ")
-    return error_response(422, message, error.problems)
+    return error_response(422, error.one_line(), error.problems)
 
 
 async def _conflict(request: Request, error: Exception) -> Response:

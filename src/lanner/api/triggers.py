@@ -195,14 +195,8 @@ async def set_disabled_by_triggers(
     body: Annotated[SetDisabledBody, Body()], instance: InstanceDependency
 ) -> Response:
     """Return `{"count": N}`, the triggers found and set; unknown ones are skipped."""
-    runtime = _runtime(instance)
-    count = 0
-    for trigger in body.triggers:
-        try:
-            await control.set_disabled(runtime, trigger.key, body.disabled)
-        except TriggerNotFound:
-            continue
-        count += 1
+    keys = [trigger.key for trigger in body.triggers]
+    count = await _set_disabled_each(_runtime(instance), keys, body.disabled)
     return JsonResponse({"count": count})
 
 
@@ -224,14 +218,25 @@ async def set_disabled_by_query(
         rows, _ = await runtime.repository.search(
             connection, namespace=namespace, query=q, page=1, size=MAX_PAGE_SIZE * 100
         )
+    count = await _set_disabled_each(runtime, [row.key for row in rows], disabled)
+    return JsonResponse({"count": count})
+
+
+async def _set_disabled_each(
+    runtime: TriggerRuntime, keys: list[tuple[str, str, str]], disabled: bool
+) -> int:
+    """Set `disabled` on each trigger; return how many were set.
+
+    Unknown triggers are skipped, and so are triggers the flow disables when enabling.
+    """
     count = 0
-    for row in rows:
+    for key in keys:
         try:
-            await control.set_disabled(runtime, row.key, disabled)
-        except TriggerNotFound:
+            await control.set_disabled(runtime, key, disabled)
+        except (TriggerNotFound, control.TriggerDisabledInFlow):
             continue
         count += 1
-    return JsonResponse({"count": count})
+    return count
 
 
 @router.put("/backfill/pause", responses=NOT_FOUND, summary="Pause a backfill")

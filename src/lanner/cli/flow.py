@@ -244,8 +244,8 @@ async def _run(
 async def _print_subflow_errors(instance: Instance, console: Console, root_id: str) -> None:
     """Print the errors logged by the subflow executions below a run.
 
-    They are the cause the parent's logs point at, and the temporary database that holds them
-    is gone once the command ends.
+    The parent's logs point at these errors, and the temporary database that contains them is
+    deleted when the command ends.
     """
     backend = instance.backend
     pending = [root_id]
@@ -257,7 +257,7 @@ async def _print_subflow_errors(instance: Instance, console: Console, root_id: s
         for child_id in children:
             child = await instance.executions.get(child_id)
             logs = await instance.executions.logs(child_id)
-            # A line that only points at a deeper child says nothing the deeper line does not.
+            # A line that only points at a deeper child repeats what the deeper line reports.
             lines += [
                 (child, entry)
                 for entry in logs

@@ -66,6 +66,10 @@ async def change_trigger(
         return row
 
 
+class TriggerDisabledInFlow(LannerError):
+    """A trigger that the flow disables (`disabled: true`), which no request can enable."""
+
+
 async def set_disabled(
     runtime: TriggerRuntime, key: tuple[str, str, str], disabled: bool
 ) -> StoredTrigger:
@@ -79,7 +83,7 @@ async def set_disabled(
         trigger: Trigger,
     ) -> None:
         if not disabled and state.disabled_in_flow:
-            raise LannerError(
+            raise TriggerDisabledInFlow(
                 f"trigger {trigger.id!r} of {flow.flow.namespace}.{flow.flow.id} is disabled in "
                 "the flow (the trigger or the flow has `disabled: true`); deploy the flow without "
                 "it to enable the trigger"
